@@ -1,0 +1,340 @@
+//! The headless command line: a stable contract that scripts and other work rely on.
+//!
+//! Exit codes: 0 when anything loaded, 1 when no input could be read, 2 for bad arguments or a
+//! bad filter. Every skipped file or record is named on stderr with its reason.
+
+mod output;
+mod stats;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::load::{self, LoadOptions, Loaded};
+use crate::sanitize;
+use crate::time;
+use crate::timeline::filter::{self, Filter};
+use crate::timeline::pivot::{self, Entity};
+
+#[derive(Parser)]
+#[command(
+    name = "casebook",
+    version,
+    about = "Investigation console for AWS security telemetry"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Largest decompressed size accepted for one gzip file, in MiB (guards against gzip bombs).
+    #[arg(long, global = true, default_value_t = files_cap_mib(), value_name = "MIB")]
+    max_inflate: u64,
+}
+
+const fn files_cap_mib() -> u64 {
+    crate::sources::files::DEFAULT_MAX_INFLATED >> 20
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load files or folders and print their events in time order.
+    Load {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Selection,
+        #[command(flatten)]
+        output: EventOutput,
+    },
+    /// Everything one entity did: KIND is principal, access_key, ip, resource, account, region
+    /// or user_agent.
+    Pivot {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The entity, as KIND=VALUE (e.g. access_key=ASIAEXAMPLE).
+        #[arg(long, value_name = "KIND=VALUE")]
+        on: Entity,
+        /// Only events within --window of this time (default: the whole range).
+        #[arg(long, value_name = "TIME")]
+        around: Option<String>,
+        /// Half-width of the window around --around.
+        #[arg(
+            long,
+            default_value = "1h",
+            value_name = "DURATION",
+            requires = "around"
+        )]
+        window: String,
+        #[command(flatten)]
+        select: Selection,
+        #[command(flatten)]
+        output: EventOutput,
+    },
+    /// Counts by source and by entity, the time span, and what was skipped per file and why.
+    Stats {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// Write deterministic synthetic CloudTrail logs in the S3 layout (for benchmarks and demos).
+    Synth {
+        /// Folder to write `AWSLogs/...` into.
+        dir: PathBuf,
+        #[arg(long, default_value_t = 300_000)]
+        events: usize,
+        #[arg(long, default_value_t = 500)]
+        per_file: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+#[derive(clap::Args)]
+struct Selection {
+    /// Filter expression, e.g. 'actor:*mallory* -outcome:success ip:203.0.113.0/24'.
+    #[arg(long, short)]
+    filter: Option<String>,
+    /// Only events at or after this time (RFC 3339, a date, or relative like -2h).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Only events before this time.
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct EventOutput {
+    #[arg(long, value_enum, default_value_t = output::Format::Table)]
+    format: output::Format,
+    /// Print at most this many events.
+    #[arg(long)]
+    limit: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatsFormat {
+    Table,
+    Json,
+}
+
+/// A bad argument found after clap's own checks: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match execute(cli) {
+        Ok(code) => code,
+        Err(error) if error.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("casebook: {error}");
+            2
+        }
+        Err(error) if is_broken_pipe(&error) => 0,
+        Err(error) => {
+            eprintln!("casebook: {error:#}");
+            1
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn execute(cli: Cli) -> Result<i32> {
+    let options = LoadOptions {
+        max_inflated: cli.max_inflate.saturating_mul(1 << 20),
+    };
+    let now = time::now_nanos();
+    match cli.command {
+        Command::Load {
+            paths,
+            select,
+            output,
+        } => {
+            let filter = selection_filter(&select, now)?;
+            let loaded = load_reporting(&paths, &options)?;
+            let shown = loaded.timeline.filter(&filter)?;
+            print_events(&loaded, shown, &output, &options)?;
+            Ok(exit_code(&loaded))
+        }
+        Command::Pivot {
+            paths,
+            on,
+            around,
+            window,
+            select,
+            output,
+        } => {
+            let window = match around {
+                Some(around) => Some(parse_window(&around, &window, now)?),
+                None => None,
+            };
+            let filter = selection_filter(&select, now)?;
+            let loaded = load_reporting(&paths, &options)?;
+            let pivoted = pivot::pivot(&loaded.timeline, &on, window)?.filter(&filter)?;
+            print_events(&loaded, pivoted, &output, &options)?;
+            Ok(exit_code(&loaded))
+        }
+        Command::Stats { paths, format } => {
+            let loaded = load_reporting(&paths, &options)?;
+            let report = stats::Report::of(&loaded)?;
+            let mut out = io::stdout().lock();
+            match format {
+                StatsFormat::Table => report.write_table(&mut out)?,
+                StatsFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                }
+            }
+            Ok(exit_code(&loaded))
+        }
+        Command::Synth {
+            dir,
+            events,
+            per_file,
+            seed,
+        } => {
+            if per_file == 0 {
+                return Err(UsageError("--per-file must be at least 1".into()).into());
+            }
+            let written = crate::synth::write_cloudtrail(&dir, events, per_file, seed)
+                .with_context(|| format!("writing synthetic CloudTrail under {}", dir.display()))?;
+            eprintln!(
+                "casebook: wrote {events} events in {written} files under {}",
+                dir.display()
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn parse_window(around: &str, window: &str, now: i64) -> Result<(i64, i64)> {
+    let (center, _) = time::parse_user_time(around, now)
+        .ok_or_else(|| UsageError(format!("--around: expected a time, found '{around}'")))?;
+    let half = time::parse_duration(window).ok_or_else(|| {
+        UsageError(format!(
+            "--window: expected a duration such as 30m or 2h, found '{window}'"
+        ))
+    })?;
+    Ok((center, half))
+}
+
+/// The filter from `--filter`, `--since` and `--until` together.
+fn selection_filter(select: &Selection, now: i64) -> Result<Filter> {
+    let mut terms = Vec::new();
+    if let Some(expression) = &select.filter {
+        let parsed = filter::parse(expression, now).map_err(|error| {
+            let pointer = format!("{}^", " ".repeat(error.column.saturating_sub(1)));
+            UsageError(format!("{error}\n  {expression}\n  {pointer}"))
+        })?;
+        terms.push(parsed);
+    }
+    let bound = |flag: &str, value: &Option<String>| -> Result<Option<(i64, i64)>> {
+        value
+            .as_deref()
+            .map(|v| {
+                time::parse_user_time(v, now).ok_or_else(|| {
+                    UsageError(format!("{flag}: expected a time, found '{v}'")).into()
+                })
+            })
+            .transpose()
+    };
+    if let Some((start, _)) = bound("--since", &select.since)? {
+        terms.push(Filter::Time {
+            start,
+            end: i64::MAX,
+        });
+    }
+    if let Some((start, _)) = bound("--until", &select.until)? {
+        terms.push(Filter::Time {
+            start: i64::MIN,
+            end: start,
+        });
+    }
+    Ok(match terms.len() {
+        0 => Filter::All,
+        _ => Filter::And(terms),
+    })
+}
+
+/// Loads and names every skipped file and record on stderr.
+fn load_reporting(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
+    let loaded = load::load(paths, options)?;
+    let mut err = io::stderr().lock();
+    for (path, error) in &loaded.missing {
+        writeln!(err, "casebook: {}: {error}", shown_path(path))?;
+    }
+    for file in &loaded.files {
+        let path = shown_path(&file.path);
+        if let Some(error) = &file.error {
+            let what = if file.events > 0 {
+                "partly read"
+            } else {
+                "skipped"
+            };
+            writeln!(err, "casebook: {what} {path}: {}", sanitize::inline(error))?;
+        }
+        for reason in &file.skipped.reasons {
+            let shown = reason.locations.join(", ");
+            let more = if reason.count > reason.locations.len() {
+                ", ..."
+            } else {
+                ""
+            };
+            writeln!(
+                err,
+                "casebook: {path}: skipped {} record(s): {} [{shown}{more}]",
+                reason.count,
+                sanitize::inline(&reason.reason)
+            )?;
+        }
+    }
+    if loaded.duplicates > 0 {
+        writeln!(
+            err,
+            "casebook: dropped {} duplicate event(s) found in more than one file",
+            loaded.duplicates
+        )?;
+    }
+    if loaded.files.is_empty() && loaded.missing.is_empty() {
+        writeln!(err, "casebook: no files found under the given paths")?;
+    }
+    Ok(loaded)
+}
+
+fn shown_path(path: &std::path::Path) -> String {
+    sanitize::inline(&path.display().to_string())
+}
+
+fn exit_code(loaded: &Loaded) -> i32 {
+    if loaded.timeline.is_empty() { 1 } else { 0 }
+}
+
+fn print_events(
+    loaded: &Loaded,
+    events: crate::timeline::Timeline,
+    output: &EventOutput,
+    options: &LoadOptions,
+) -> Result<()> {
+    let events = match output.limit {
+        Some(limit) => events.head(limit),
+        None => events,
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    output::write_events(&mut out, loaded, &events, output.format, options)?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! The normalized event model: one `EventRecord` per thing that happened, whatever its source.
+//!
+//! Sources build records that borrow from the bytes they parse; the timeline copies them into
+//! columns. The original record is never copied here: the timeline keeps where it came from
+//! (file and ordinal) and re-reads it on demand.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+/// Which telemetry a record came from. The names are the `source` values of the jsonl contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    CloudTrail,
+    GuardDuty,
+    SecurityHub,
+    Config,
+    K8sAudit,
+    Container,
+    VpcFlow,
+    S3Access,
+    CwLogs,
+}
+
+impl Source {
+    pub const ALL: [Source; 9] = [
+        Source::CloudTrail,
+        Source::GuardDuty,
+        Source::SecurityHub,
+        Source::Config,
+        Source::K8sAudit,
+        Source::Container,
+        Source::VpcFlow,
+        Source::S3Access,
+        Source::CwLogs,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::CloudTrail => "cloudtrail",
+            Source::GuardDuty => "guardduty",
+            Source::SecurityHub => "securityhub",
+            Source::Config => "config",
+            Source::K8sAudit => "k8s_audit",
+            Source::Container => "container",
+            Source::VpcFlow => "vpcflow",
+            Source::S3Access => "s3_access",
+            Source::CwLogs => "cwlogs",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Source {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Source::ALL
+            .into_iter()
+            .find(|source| source.as_str().eq_ignore_ascii_case(s))
+            .ok_or(())
+    }
+}
+
+/// What kind of thing happened, in the spirit of OCSF categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventClass {
+    Finding,
+    ApiCall,
+    ConfigChange,
+    Log,
+    NetworkFlow,
+}
+
+impl EventClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventClass::Finding => "finding",
+            EventClass::ApiCall => "api_call",
+            EventClass::ConfigChange => "config_change",
+            EventClass::Log => "log",
+            EventClass::NetworkFlow => "network_flow",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// Severity on GuardDuty's 0–10 scale; other scales are converted into it.
+pub mod severity {
+    /// Lower bounds of the named bands, highest first (GuardDuty's bands).
+    const BANDS: [(&str, f32); 5] = [
+        ("critical", 9.0),
+        ("high", 7.0),
+        ("medium", 4.0),
+        ("low", 1.0),
+        ("info", 0.0),
+    ];
+
+    pub fn label(value: f32) -> &'static str {
+        BANDS
+            .iter()
+            .find(|(_, floor)| value >= *floor)
+            .map_or("info", |(name, _)| name)
+    }
+
+    /// The `[low, high)` range a label names, e.g. `high` is `[7, 9)`.
+    pub fn band(label: &str) -> Option<(f32, f32)> {
+        let label = label.to_ascii_lowercase();
+        let label = match label.as_str() {
+            "informational" => "info",
+            other => other,
+        };
+        let index = BANDS.iter().position(|(name, _)| *name == label)?;
+        let upper = if index == 0 {
+            f32::INFINITY
+        } else {
+            BANDS[index - 1].1
+        };
+        Some((BANDS[index].1, upper))
+    }
+
+    /// The floor of a named band, for labels given without a number (ASFF `Label`).
+    pub fn from_label(label: &str) -> Option<f32> {
+        band(label).map(|(floor, _)| floor)
+    }
+}
+
+/// The kinds of entity an investigator pivots on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    Principal,
+    AccessKey,
+    Ip,
+    Resource,
+    Account,
+    Region,
+    UserAgent,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 7] = [
+        EntityKind::Principal,
+        EntityKind::AccessKey,
+        EntityKind::Ip,
+        EntityKind::Resource,
+        EntityKind::Account,
+        EntityKind::Region,
+        EntityKind::UserAgent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Principal => "principal",
+            EntityKind::AccessKey => "access_key",
+            EntityKind::Ip => "ip",
+            EntityKind::Resource => "resource",
+            EntityKind::Account => "account",
+            EntityKind::Region => "region",
+            EntityKind::UserAgent => "user_agent",
+        }
+    }
+}
+
+impl FromStr for EntityKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        EntityKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown entity kind '{s}' (expected one of {})",
+                    known.join(", ")
+                )
+            })
+    }
+}
+
+pub type Text<'a> = Cow<'a, str>;
+
+/// One normalized event as a source produced it, borrowing from the parsed input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord<'a> {
+    /// Nanoseconds since the Unix epoch, UTC.
+    pub time: i64,
+    pub source: Source,
+    pub class: EventClass,
+    pub action: Text<'a>,
+    pub outcome: Outcome,
+    pub error_code: Option<Text<'a>>,
+    pub severity: Option<f32>,
+    /// The principal: an ARN where the source has one, else a user name.
+    pub actor: Option<Text<'a>>,
+    /// For a role session, the role it was issued from.
+    pub role: Option<Text<'a>>,
+    pub access_key: Option<Text<'a>>,
+    pub account: Option<Text<'a>>,
+    pub region: Option<Text<'a>>,
+    pub src_ip: Option<Text<'a>>,
+    pub dst_ip: Option<Text<'a>>,
+    pub user_agent: Option<Text<'a>>,
+    /// ARNs or resource ids the event touched.
+    pub resources: Vec<Text<'a>>,
+    pub summary: String,
+    /// The source's own id; used for deduplication only together with the rest of the record.
+    pub id: Option<Text<'a>>,
+}
+
+impl<'a> EventRecord<'a> {
+    pub fn new(time: i64, source: Source, class: EventClass, action: impl Into<Text<'a>>) -> Self {
+        EventRecord {
+            time,
+            source,
+            class,
+            action: action.into(),
+            outcome: Outcome::Unknown,
+            error_code: None,
+            severity: None,
+            actor: None,
+            role: None,
+            access_key: None,
+            account: None,
+            region: None,
+            src_ip: None,
+            dst_ip: None,
+            user_agent: None,
+            resources: Vec::new(),
+            summary: String::new(),
+            id: None,
+        }
+    }
+
+    /// Adds a resource unless it is empty or already listed.
+    pub fn add_resource(&mut self, resource: impl Into<Text<'a>>) {
+        let resource = resource.into();
+        if !resource.is_empty() && !self.resources.contains(&resource) {
+            self.resources.push(resource);
+        }
+    }
+}
+
+/// Converts an optional borrowed or owned string into the model's text, dropping empty values
+/// and the `-` AWS uses for "no value".
+pub fn text<'a>(value: Option<impl Into<Text<'a>>>) -> Option<Text<'a>> {
+    value
+        .map(Into::into)
+        .filter(|v: &Text<'a>| !v.is_empty() && v != "-")
+}
+
+/// The original record, as far as the parser has it at hand.
+#[derive(Debug, Clone, Copy)]
+pub enum Raw<'a> {
+    Json(&'a Value),
+    Text(&'a str),
+}
+
+impl Raw<'_> {
+    /// The record as JSON text (text records become a JSON string).
+    pub fn to_json(self) -> Value {
+        match self {
+            Raw::Json(value) => value.clone(),
+            Raw::Text(text) => serde_json::from_str(text)
+                .ok()
+                .filter(Value::is_object)
+                .unwrap_or_else(|| Value::String(text.to_owned())),
+        }
+    }
+}
+
+/// Where sources put parsed events and skipped records.
+pub trait EventSink {
+    /// Whether the original records are wanted; bulk loads say no and re-read them on demand.
+    fn wants_raw(&self) -> bool {
+        false
+    }
+    fn event(&mut self, record: EventRecord<'_>, raw: Option<Raw<'_>>);
+    fn skip(&mut self, location: &Location, reason: String);
+}
+
+/// Where in a file a record sits, for skip messages (`line 4, logEvents[2]`).
+#[derive(Debug, Clone, Default)]
+pub struct Location(Vec<Step>);
+
+#[derive(Debug, Clone)]
+enum Step {
+    Line(usize),
+    Index(&'static str, usize),
+}
+
+impl Location {
+    pub fn line(&self, line: usize) -> Location {
+        self.push(Step::Line(line))
+    }
+    pub fn index(&self, array: &'static str, index: usize) -> Location {
+        self.push(Step::Index(array, index))
+    }
+    fn push(&self, step: Step) -> Location {
+        let mut steps = self.0.clone();
+        steps.push(step);
+        Location(steps)
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("document");
+        }
+        for (i, step) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            match step {
+                Step::Line(line) => write!(f, "line {line}")?,
+                Step::Index(array, index) => write!(f, "{array}[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_labels_follow_guardduty_bands() {
+        assert_eq!(severity::label(8.0), "high");
+        assert_eq!(severity::label(9.0), "critical");
+        assert_eq!(severity::label(0.5), "info");
+        assert_eq!(severity::band("HIGH"), Some((7.0, 9.0)));
+        assert_eq!(severity::band("critical"), Some((9.0, f32::INFINITY)));
+        assert_eq!(severity::from_label("INFORMATIONAL"), Some(0.0));
+        assert_eq!(severity::band("urgent"), None);
+    }
+
+    #[test]
+    fn source_names_round_trip() {
+        for source in Source::ALL {
+            assert_eq!(source.as_str().parse::<Source>(), Ok(source));
+        }
+    }
+
+    #[test]
+    fn text_drops_empty_and_dash() {
+        assert_eq!(text(Some("-")), None);
+        assert_eq!(text(Some("")), None);
+        assert_eq!(text(Some("x")).as_deref(), Some("x"));
+    }
+}

@@ -1,0 +1,14 @@
+//! casebook: one timeline of AWS security telemetry, to investigate from.
+//!
+//! Layers: the domain ([`event`], [`timeline`], [`time`]) knows nothing of terminals or AWS;
+//! [`sources`] turn raw data into events; [`load`] runs sources over files into a timeline;
+//! [`cli`] is the headless edge.
+
+pub mod cli;
+pub mod event;
+pub mod load;
+pub mod sanitize;
+pub mod sources;
+pub mod synth;
+pub mod time;
+pub mod timeline;

@@ -1,0 +1,185 @@
+//! Loading paths into a timeline: discover files, read and parse them in parallel, report what
+//! was skipped per file, and re-read original records on demand.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::event::{EventRecord, EventSink, Location, Raw, Source};
+use crate::sources::{self, Container, files};
+use crate::timeline::{Batch, RecordRef, SkipLog, Timeline};
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Largest decompressed size accepted for one gzip file.
+    pub max_inflated: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_inflated: files::DEFAULT_MAX_INFLATED,
+        }
+    }
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// How the content was laid out, when it was recognised.
+    pub container: Option<Container>,
+    pub events: usize,
+    pub by_source: [usize; Source::ALL.len()],
+    pub skipped: SkipLog,
+    /// Why the whole file (or its remainder) could not be read.
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    fn failed(path: PathBuf, error: String) -> FileReport {
+        FileReport {
+            path,
+            container: None,
+            events: 0,
+            by_source: [0; Source::ALL.len()],
+            skipped: SkipLog::default(),
+            error: Some(error),
+        }
+    }
+}
+
+/// A loaded timeline with the files it came from and everything that was skipped.
+pub struct Loaded {
+    pub timeline: Timeline,
+    /// Every file considered, in load order; a row's `RecordRef::file` indexes this list.
+    pub files: Vec<FileReport>,
+    /// Paths given that do not exist or cannot be listed.
+    pub missing: Vec<(PathBuf, std::io::Error)>,
+    /// Events dropped because another file held the same event.
+    pub duplicates: usize,
+}
+
+impl Loaded {
+    pub fn path(&self, record: RecordRef) -> Option<&Path> {
+        self.files
+            .get(record.file as usize)
+            .map(|f| f.path.as_path())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not build the timeline: {0}")]
+pub struct LoadError(#[from] polars::prelude::PolarsError);
+
+pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let (found, missing) = files::discover(paths);
+    let results: Vec<(Batch, FileReport)> = found
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, path)| load_file(index as u32, path, options))
+        .collect();
+    let mut batches = Vec::with_capacity(results.len());
+    let mut reports = Vec::with_capacity(results.len());
+    for (batch, report) in results {
+        batches.push(batch);
+        reports.push(report);
+    }
+    let (timeline, duplicates) = Timeline::from_batches(batches)?;
+    Ok(Loaded {
+        timeline,
+        files: reports,
+        missing,
+        duplicates,
+    })
+}
+
+fn load_file(index: u32, path: PathBuf, options: &LoadOptions) -> (Batch, FileReport) {
+    let mut batch = Batch::new(index);
+    let content = match files::read(&path, options.max_inflated) {
+        Ok(content) => content,
+        Err(error) => return (batch, FileReport::failed(path, error.to_string())),
+    };
+    let parsed = sources::parse_bytes(&content.bytes, &mut batch);
+    let (container, format_error) = match parsed {
+        Ok(container) => (Some(container), None),
+        Err(error) => (None, Some(error.to_string())),
+    };
+    let error = match (content.damage, format_error) {
+        (Some(damage), Some(format)) => Some(format!("{damage}; {format}")),
+        (damage, format) => damage.or(format),
+    };
+    let report = FileReport {
+        path,
+        container,
+        events: batch.len(),
+        by_source: batch.by_source,
+        skipped: batch.skipped.clone(),
+        error,
+    };
+    (batch, report)
+}
+
+/// Re-reads the original records of the given rows, grouped by file so each file is parsed once.
+/// Rows whose file can no longer be read are missing from the result.
+pub fn original_records(
+    loaded: &Loaded,
+    records: &[RecordRef],
+    options: &LoadOptions,
+) -> HashMap<RecordRef, Value> {
+    let mut by_file: HashMap<u32, HashSet<u32>> = HashMap::new();
+    for record in records {
+        by_file
+            .entry(record.file)
+            .or_default()
+            .insert(record.ordinal);
+    }
+    by_file
+        .into_par_iter()
+        .flat_map_iter(|(file, ordinals)| {
+            let found = loaded
+                .path(RecordRef { file, ordinal: 0 })
+                .map(|path| capture(path, &ordinals, options))
+                .unwrap_or_default();
+            found
+                .into_iter()
+                .map(move |(ordinal, value)| (RecordRef { file, ordinal }, value))
+        })
+        .collect()
+}
+
+fn capture(path: &Path, ordinals: &HashSet<u32>, options: &LoadOptions) -> HashMap<u32, Value> {
+    let Ok(content) = files::read(path, options.max_inflated) else {
+        return HashMap::new();
+    };
+    let mut sink = Capture {
+        wanted: ordinals,
+        next: 0,
+        found: HashMap::new(),
+    };
+    // Errors were reported at load time; what parses now is what loaded then.
+    let _ = sources::parse_bytes(&content.bytes, &mut sink);
+    sink.found
+}
+
+/// Collects the original records at given ordinals, counting events exactly as [`Batch`] does.
+struct Capture<'w> {
+    wanted: &'w HashSet<u32>,
+    next: u32,
+    found: HashMap<u32, Value>,
+}
+
+impl EventSink for Capture<'_> {
+    fn wants_raw(&self) -> bool {
+        true
+    }
+    fn event(&mut self, _record: EventRecord<'_>, raw: Option<Raw<'_>>) {
+        if let Some(raw) = raw.filter(|_| self.wanted.contains(&self.next)) {
+            self.found.insert(self.next, raw.to_json());
+        }
+        self.next += 1;
+    }
+    fn skip(&mut self, _location: &Location, _reason: String) {}
+}

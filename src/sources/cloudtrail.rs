@@ -1,0 +1,541 @@
+//! CloudTrail records: S3 delivery files (the hot path), and single records from JSON lines,
+//! EventBridge envelopes and CloudWatch Logs payloads.
+//!
+//! Delivery files are read with a projection: only the fields the model needs are parsed, the
+//! rest is skipped, and events are emitted as the `Records` array streams by, so a file that
+//! breaks off still yields every record before the break.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::json::{Arr, Obj, Str};
+use super::{Context, EventSink, Location, Raw};
+use crate::event::{EventClass, EventRecord, Outcome, Source, text};
+use crate::time;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Record<'a> {
+    #[serde(borrow, rename = "eventTime", alias = "eventtime")]
+    event_time: Str<'a>,
+    #[serde(borrow, rename = "eventSource", alias = "eventsource")]
+    event_source: Str<'a>,
+    #[serde(borrow, rename = "eventName", alias = "eventname")]
+    event_name: Str<'a>,
+    #[serde(borrow, rename = "eventType", alias = "eventtype")]
+    event_type: Str<'a>,
+    #[serde(borrow, rename = "eventID", alias = "eventid")]
+    event_id: Str<'a>,
+    #[serde(borrow, rename = "awsRegion", alias = "awsregion")]
+    aws_region: Str<'a>,
+    #[serde(borrow, rename = "recipientAccountId", alias = "recipientaccountid")]
+    recipient_account_id: Str<'a>,
+    #[serde(borrow, rename = "sourceIPAddress", alias = "sourceipaddress")]
+    source_ip: Str<'a>,
+    #[serde(borrow, rename = "userAgent", alias = "useragent")]
+    user_agent: Str<'a>,
+    #[serde(borrow, rename = "errorCode", alias = "errorcode")]
+    error_code: Str<'a>,
+    #[serde(borrow, rename = "userIdentity", alias = "useridentity")]
+    user_identity: Obj<UserIdentity<'a>>,
+    #[serde(borrow, rename = "requestParameters", alias = "requestparameters")]
+    request: Obj<Parameters<'a>>,
+    #[serde(borrow, rename = "responseElements", alias = "responseelements")]
+    response: Obj<Response<'a>>,
+    #[serde(borrow)]
+    resources: Arr<Obj<ResourceRef<'a>>>,
+    #[serde(borrow, rename = "insightDetails")]
+    insight: Obj<InsightDetails<'a>>,
+    /// Panther's normalised event time, for partial records that lost `eventTime`.
+    #[serde(borrow)]
+    p_event_time: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserIdentity<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    arn: Str<'a>,
+    #[serde(borrow, rename = "principalId")]
+    principal_id: Str<'a>,
+    #[serde(borrow, rename = "accountId")]
+    account_id: Str<'a>,
+    #[serde(borrow, rename = "accessKeyId")]
+    access_key_id: Str<'a>,
+    #[serde(borrow, rename = "userName")]
+    user_name: Str<'a>,
+    #[serde(borrow, rename = "invokedBy")]
+    invoked_by: Str<'a>,
+    #[serde(borrow, rename = "sessionContext")]
+    session: Obj<SessionContext<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SessionContext<'a> {
+    #[serde(borrow, rename = "sessionIssuer")]
+    issuer: Obj<SessionIssuer<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SessionIssuer<'a> {
+    #[serde(borrow)]
+    arn: Str<'a>,
+}
+
+/// The request parameters that name what a call touched.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Parameters<'a> {
+    #[serde(borrow, rename = "bucketName")]
+    bucket_name: Str<'a>,
+    #[serde(borrow)]
+    key: Str<'a>,
+    #[serde(borrow, rename = "instanceId")]
+    instance_id: Str<'a>,
+    #[serde(borrow, rename = "groupId")]
+    group_id: Str<'a>,
+    #[serde(borrow, rename = "roleArn")]
+    role_arn: Str<'a>,
+    #[serde(borrow, rename = "userName")]
+    user_name: Str<'a>,
+    #[serde(borrow, rename = "roleName")]
+    role_name: Str<'a>,
+    #[serde(borrow, rename = "policyArn")]
+    policy_arn: Str<'a>,
+    #[serde(borrow, rename = "accessKeyId")]
+    access_key_id: Str<'a>,
+    #[serde(
+        borrow,
+        rename = "dBSnapshotIdentifier",
+        alias = "dbSnapshotIdentifier"
+    )]
+    db_snapshot: Str<'a>,
+    #[serde(
+        borrow,
+        rename = "dBInstanceIdentifier",
+        alias = "dbInstanceIdentifier"
+    )]
+    db_instance: Str<'a>,
+    #[serde(borrow, rename = "snapshotId")]
+    snapshot_id: Str<'a>,
+    #[serde(borrow, rename = "imageId")]
+    image_id: Str<'a>,
+    #[serde(borrow, rename = "secretId")]
+    secret_id: Str<'a>,
+    #[serde(borrow, rename = "keyId")]
+    key_id: Str<'a>,
+    #[serde(borrow, rename = "functionName")]
+    function_name: Str<'a>,
+    #[serde(borrow, rename = "repositoryName")]
+    repository_name: Str<'a>,
+    #[serde(borrow, rename = "detectorId")]
+    detector_id: Str<'a>,
+    #[serde(borrow, rename = "trailName")]
+    trail_name: Str<'a>,
+    #[serde(borrow)]
+    name: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Response<'a> {
+    /// `ConsoleLogin` reports `"Failure"` here rather than in `errorCode`.
+    #[serde(borrow, rename = "ConsoleLogin")]
+    console_login: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResourceRef<'a> {
+    #[serde(borrow, rename = "ARN", alias = "arn")]
+    arn: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InsightDetails<'a> {
+    #[serde(borrow)]
+    state: Str<'a>,
+    #[serde(borrow, rename = "eventName")]
+    event_name: Str<'a>,
+    #[serde(borrow, rename = "insightType")]
+    insight_type: Str<'a>,
+}
+
+/// A CloudTrail S3 delivery file, `{"Records":[...]}`: the only key, compact or pretty, one
+/// document. Files holding several such documents go through the generic JSON-lines path.
+pub fn is_delivery_file(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(b"{") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    rest.starts_with(b"\"Records\"") && memchr::memmem::find(bytes, b"\n{\"Records\"").is_none()
+}
+
+/// Streams the `Records` array of a delivery file into the sink. An error names where the JSON
+/// broke; every record before that point has been emitted.
+pub fn parse_delivery_file(bytes: &[u8], sink: &mut dyn EventSink) -> Result<(), String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut emitted = 0;
+    let result = DeliveryFile {
+        sink,
+        emitted: &mut emitted,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|()| deserializer.end());
+    result.map_err(|error| {
+        if emitted > 0 {
+            format!("{error} (the {emitted} records before it were loaded)")
+        } else {
+            error.to_string()
+        }
+    })
+}
+
+struct DeliveryFile<'s> {
+    sink: &'s mut dyn EventSink,
+    emitted: &'s mut usize,
+}
+
+impl<'de> DeserializeSeed<'de> for DeliveryFile<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DeliveryFile<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a CloudTrail delivery file")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "Records" {
+                map.next_value_seed(RecordsArray {
+                    sink: &mut *self.sink,
+                    emitted: &mut *self.emitted,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct RecordsArray<'s> {
+    sink: &'s mut dyn EventSink,
+    emitted: &'s mut usize,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordsArray<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsArray<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of CloudTrail records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let context = Context::default();
+        let root = Location::default();
+        let mut index = 0;
+        loop {
+            let location = || root.index("Records", index);
+            if self.sink.wants_raw() {
+                let Some(raw) = seq.next_element::<&'de RawValue>()? else {
+                    break;
+                };
+                match serde_json::from_str::<Obj<Record>>(raw.get()) {
+                    Ok(Obj(Some(record))) => emit(
+                        record,
+                        &context,
+                        &location(),
+                        Some(Raw::Text(raw.get())),
+                        self.sink,
+                    ),
+                    _ => self.sink.skip(&location(), "not a JSON object".into()),
+                }
+            } else {
+                let Some(record) = seq.next_element::<Obj<Record>>()? else {
+                    break;
+                };
+                match record.0 {
+                    Some(record) => emit(record, &context, &location(), None, self.sink),
+                    None => self.sink.skip(&location(), "not a JSON object".into()),
+                }
+            }
+            *self.emitted += 1;
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// One CloudTrail record held as a JSON value (JSON lines, envelopes).
+pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &mut dyn EventSink) {
+    match Obj::<Record>::deserialize(value) {
+        Ok(Obj(Some(record))) => {
+            let raw = sink.wants_raw().then_some(Raw::Json(value));
+            emit(record, context, location, raw, sink);
+        }
+        _ => sink.skip(location, "CloudTrail record is not a JSON object".into()),
+    }
+}
+
+fn emit(
+    record: Record<'_>,
+    context: &Context,
+    location: &Location,
+    raw: Option<Raw<'_>>,
+    sink: &mut dyn EventSink,
+) {
+    match to_event(record, context) {
+        Ok(event) => sink.event(event, raw),
+        Err(reason) => sink.skip(location, reason),
+    }
+}
+
+fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord<'a>, String> {
+    let time = record
+        .event_time
+        .get()
+        .and_then(time::parse_any)
+        .or_else(|| record.p_event_time.get().and_then(time::parse_any))
+        .or(context.time)
+        .ok_or_else(|| match record.event_time.get() {
+            Some(bad) => format!(
+                "CloudTrail record with an unreadable eventTime '{}'",
+                crate::sanitize::inline(bad)
+            ),
+            None => "CloudTrail record without eventTime".to_owned(),
+        })?;
+    let insight = record.insight.0;
+    let is_insight = insight.is_some() || record.event_type.get() == Some("AwsCloudTrailInsight");
+    let action = match &insight {
+        Some(details) => details.event_name.0.clone(),
+        None => record.event_name.0.clone(),
+    }
+    .unwrap_or(Cow::Borrowed("(no eventName)"));
+    let class = if is_insight {
+        EventClass::Finding
+    } else {
+        EventClass::ApiCall
+    };
+    let mut event = EventRecord::new(time, Source::CloudTrail, class, action);
+
+    let login_failed = record
+        .response
+        .0
+        .as_ref()
+        .and_then(|r| r.console_login.get())
+        == Some("Failure");
+    event.error_code = record.error_code.take();
+    event.outcome = if event.error_code.is_some() || login_failed {
+        Outcome::Failure
+    } else if is_insight {
+        Outcome::Unknown
+    } else {
+        Outcome::Success
+    };
+    if login_failed && event.error_code.is_none() {
+        event.error_code = Some(Cow::Borrowed("Failed authentication"));
+    }
+
+    if let Some(identity) = record.user_identity.0 {
+        let is_role_session = identity.kind.get() == Some("AssumedRole");
+        let issuer = identity
+            .session
+            .0
+            .and_then(|s| s.issuer.0)
+            .and_then(|i| i.arn.take());
+        event.role = issuer.filter(|_| is_role_session);
+        event.access_key = identity.access_key_id.take();
+        event.account = identity.account_id.take();
+        event.actor = identity
+            .arn
+            .take()
+            .or_else(|| identity.user_name.take())
+            .or_else(|| identity.invoked_by.take())
+            .or_else(|| identity.principal_id.take());
+    }
+    event.account = record
+        .recipient_account_id
+        .take()
+        .or(event.account)
+        .or_else(|| context.account.clone());
+    event.region = record.aws_region.take().or_else(|| context.region.clone());
+    event.src_ip = text(record.source_ip.take());
+    event.user_agent = text(record.user_agent.take());
+    event.id = record.event_id.take();
+
+    for resource in record.resources.0.into_iter().filter_map(|r| r.0) {
+        if let Some(arn) = resource.arn.take() {
+            event.add_resource(arn);
+        }
+    }
+    if let Some(request) = record.request.0 {
+        add_request_resources(&mut event, request);
+    }
+
+    let service = record
+        .event_source
+        .get()
+        .map(|s| s.trim_end_matches(".amazonaws.com").to_owned());
+    event.summary = summary(&event, service.as_deref(), insight.as_ref());
+    Ok(event)
+}
+
+fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Parameters<'a>) {
+    let bucket = request.bucket_name.take();
+    if let (Some(bucket), Some(key)) = (&bucket, request.key.get()) {
+        event.add_resource(format!("{bucket}/{key}"));
+    }
+    let named = [
+        bucket,
+        request.instance_id.take(),
+        request.group_id.take(),
+        request.role_arn.take(),
+        request.role_name.take(),
+        request.user_name.take(),
+        request.policy_arn.take(),
+        request.access_key_id.take(),
+        request.db_snapshot.take(),
+        request.db_instance.take(),
+        request.snapshot_id.take(),
+        request.image_id.take(),
+        request.secret_id.take(),
+        request.key_id.take(),
+        request.function_name.take(),
+        request.repository_name.take(),
+        request.detector_id.take(),
+        request.trail_name.take(),
+        request.name.take(),
+    ];
+    for resource in named.into_iter().flatten() {
+        event.add_resource(resource);
+    }
+}
+
+fn summary(event: &EventRecord, service: Option<&str>, insight: Option<&InsightDetails>) -> String {
+    let mut line = match service {
+        Some(service) => format!("{service}:{}", event.action),
+        None => event.action.to_string(),
+    };
+    if let Some(details) = insight {
+        let kind = details.insight_type.get().unwrap_or("Insight");
+        let state = details.state.get().unwrap_or("");
+        line = format!("{kind} {state}: unusual {line} activity");
+    } else if let Some(resource) = event.resources.first() {
+        line.push(' ');
+        line.push_str(resource);
+    }
+    if let Some(error) = &event.error_code {
+        line.push_str(" → ");
+        line.push_str(error);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::testing::parse;
+
+    const ASSUME_ROLE: &str = r#"{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAX:alice","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/alice","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE1","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/Deploy"}}},"eventTime":"2022-01-03T19:03:01Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.0","requestParameters":{"bucketName":"orders","key":"2022/a.csv"},"errorCode":"AccessDenied","eventID":"e1","readOnly":"true","recipientAccountId":"111122223333","resources":[{"ARN":"arn:aws:s3:::orders/2022/a.csv","type":"AWS::S3::Object"}]},{"eventTime":"2022-01-03T19:04:01Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","userIdentity":{"type":"IAMUser","userName":"bob"},"responseElements":{"ConsoleLogin":"Failure"}}]}"#;
+
+    #[test]
+    fn maps_every_field_of_a_delivery_file_record() {
+        let (result, sink) = parse(ASSUME_ROLE.as_bytes());
+        assert_eq!(result, Ok(super::super::Container::CloudTrailDelivery));
+        let event = &sink.events[0];
+        assert_eq!(time::format_rfc3339(event.time), "2022-01-03T19:03:01.000Z");
+        assert_eq!(event.action, "GetObject");
+        assert_eq!(event.outcome, Outcome::Failure);
+        assert_eq!(event.error_code.as_deref(), Some("AccessDenied"));
+        assert_eq!(
+            event.actor.as_deref(),
+            Some("arn:aws:sts::111122223333:assumed-role/Deploy/alice")
+        );
+        assert_eq!(
+            event.role.as_deref(),
+            Some("arn:aws:iam::111122223333:role/Deploy")
+        );
+        assert_eq!(event.access_key.as_deref(), Some("ASIAEXAMPLE1"));
+        assert_eq!(event.account.as_deref(), Some("111122223333"));
+        assert_eq!(event.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(event.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(event.user_agent.as_deref(), Some("aws-cli/2.0"));
+        assert_eq!(event.id.as_deref(), Some("e1"));
+        assert_eq!(
+            event.resources,
+            [
+                "arn:aws:s3:::orders/2022/a.csv",
+                "orders/2022/a.csv",
+                "orders"
+            ]
+        );
+        assert_eq!(
+            event.summary,
+            "s3:GetObject arn:aws:s3:::orders/2022/a.csv → AccessDenied"
+        );
+        assert_eq!(sink.raws[0]["requestParameters"]["key"], "2022/a.csv");
+
+        let login = &sink.events[1];
+        assert_eq!(login.outcome, Outcome::Failure);
+        assert_eq!(login.actor.as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn a_truncated_file_keeps_the_records_before_the_break() {
+        let cut = &ASSUME_ROLE[..ASSUME_ROLE
+            .find(r#"{"eventTime":"2022-01-03T19:04"#)
+            .unwrap()
+            + 20];
+        let (result, sink) = parse(cut.as_bytes());
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("EOF while parsing"), "{error}");
+        assert!(
+            error.contains("the 1 records before it were loaded"),
+            "{error}"
+        );
+        assert_eq!(sink.events.len(), 1);
+    }
+
+    #[test]
+    fn odd_field_types_do_not_lose_the_record() {
+        let odd = r#"{"Records":[{"eventTime":"2022-01-03T19:03:01Z","eventName":7,"userIdentity":"nobody","resources":{"x":1},"requestParameters":null}]}"#;
+        let (_, sink) = parse(odd.as_bytes());
+        assert_eq!(sink.events[0].action, "7");
+        assert_eq!(sink.events[0].actor, None);
+    }
+
+    #[test]
+    fn records_without_a_time_are_skipped_with_a_reason() {
+        let (_, sink) =
+            parse(br#"{"Records":[{"eventName":"X"},{"eventName":"Y","eventTime":"foo"}]}"#);
+        assert!(sink.events.is_empty());
+        assert_eq!(
+            sink.skips[0],
+            (
+                "Records[0]".into(),
+                "CloudTrail record without eventTime".into()
+            )
+        );
+        assert!(sink.skips[1].1.contains("unreadable eventTime 'foo'"));
+    }
+}

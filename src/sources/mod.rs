@@ -1,0 +1,346 @@
+//! Sources turn raw bytes into events. The format is detected from content, never from the file
+//! name: first the container (JSON document, JSON lines, flow-log text, S3 access-log text), then
+//! the shape of each record inside it (envelopes are unwrapped on the way).
+
+pub mod cloudtrail;
+pub mod config;
+pub mod cwlogs;
+pub mod files;
+pub mod findings;
+pub mod json;
+pub mod s3access;
+pub mod vpcflow;
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+pub use crate::event::{EventSink, Location, Raw};
+
+/// What an envelope tells about the records inside it, used where a record lacks it.
+#[derive(Debug, Clone, Default)]
+pub struct Context<'a> {
+    pub time: Option<i64>,
+    pub account: Option<Cow<'a, str>>,
+    pub region: Option<Cow<'a, str>>,
+    pub log_group: Option<Cow<'a, str>>,
+}
+
+/// How a file's content was laid out, reported per file by `stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    CloudTrailDelivery,
+    JsonDocument,
+    JsonLines,
+    FlowLogText,
+    S3AccessLogText,
+}
+
+impl Container {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Container::CloudTrailDelivery => "cloudtrail delivery file",
+            Container::JsonDocument => "json document",
+            Container::JsonLines => "json lines",
+            Container::FlowLogText => "vpc flow log text",
+            Container::S3AccessLogText => "s3 access log text",
+        }
+    }
+}
+
+/// Why a whole file (or what was left of it) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("empty file")]
+    Empty,
+    #[error("binary data, not a log format casebook reads")]
+    Binary,
+    #[error("text in no format casebook reads (first line: {0})")]
+    UnknownText(String),
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+}
+
+/// Parses one file's (decompressed) bytes. Records that fail are reported to the sink and the
+/// rest still load; an error means nothing in the file could be read as events, or that the
+/// content broke off (what came before is kept).
+pub fn parse_bytes(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, FormatError> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else {
+        return Err(FormatError::Empty);
+    };
+    let content = &bytes[start..];
+    match content[0] {
+        b'{' | b'[' => parse_json(content, sink),
+        _ if looks_binary(content) => Err(FormatError::Binary),
+        _ => parse_text(content, sink),
+    }
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512)];
+    let suspicious = head
+        .iter()
+        .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')))
+        .count();
+    suspicious > 0 && (suspicious * 20 > head.len() || head.contains(&0))
+        || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_err()
+}
+
+fn parse_json(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, FormatError> {
+    if cloudtrail::is_delivery_file(bytes) {
+        cloudtrail::parse_delivery_file(bytes, sink).map_err(FormatError::InvalidJson)?;
+        return Ok(Container::CloudTrailDelivery);
+    }
+    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+    let first = documents.next();
+    let first_end = documents.byte_offset();
+    let only_whitespace_after = bytes[first_end..].iter().all(u8::is_ascii_whitespace);
+    match first {
+        Some(Ok(document)) if only_whitespace_after => {
+            dispatch(&document, &Context::default(), &Location::default(), sink);
+            Ok(Container::JsonDocument)
+        }
+        Some(Ok(_)) => {
+            parse_json_lines(bytes, sink);
+            Ok(Container::JsonLines)
+        }
+        Some(Err(error)) => {
+            // A bad first line in a JSON-lines file must not hide the good lines after it; a
+            // broken single document (pretty-printed, so its first line is not a document) is
+            // one error.
+            if bytes.contains(&b'\n') && first_line_is_document(bytes) {
+                parse_json_lines(bytes, sink);
+                Ok(Container::JsonLines)
+            } else {
+                Err(FormatError::InvalidJson(error.to_string()))
+            }
+        }
+        None => Err(FormatError::Empty),
+    }
+}
+
+fn first_line_is_document(bytes: &[u8]) -> bool {
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let trimmed = first_line.trim_ascii();
+    trimmed.ends_with(b"}") || trimmed.ends_with(b"]")
+}
+
+fn parse_json_lines(bytes: &[u8], sink: &mut dyn EventSink) {
+    let root = Location::default();
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        let location = root.line(index + 1);
+        match serde_json::from_slice::<Value>(line) {
+            Ok(value) => dispatch(&value, &Context::default(), &location, sink),
+            Err(error) => sink.skip(&location, format!("invalid JSON: {error}")),
+        }
+    }
+}
+
+fn parse_text(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, FormatError> {
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let first_line = String::from_utf8_lossy(first_line);
+    if vpcflow::is_flow_log_text(&first_line) {
+        vpcflow::parse_text(bytes, sink);
+        Ok(Container::FlowLogText)
+    } else if s3access::is_access_log_line(&first_line) {
+        s3access::parse_text(bytes, sink);
+        Ok(Container::S3AccessLogText)
+    } else {
+        let shown: String = first_line.chars().take(60).collect();
+        Err(FormatError::UnknownText(crate::sanitize::inline(&shown)))
+    }
+}
+
+/// Routes one JSON value to the source that reads its shape, unwrapping envelopes.
+pub fn dispatch(value: &Value, context: &Context, location: &Location, sink: &mut dyn EventSink) {
+    let Some(map) = value.as_object() else {
+        if let Value::Array(items) = value {
+            for (i, item) in items.iter().enumerate() {
+                dispatch(item, context, &location.index("", i), sink);
+            }
+        } else {
+            sink.skip(location, json::describe_keys(value));
+        }
+        return;
+    };
+    if let Some(Value::Array(records)) = map.get("Records") {
+        for (i, record) in records.iter().enumerate() {
+            cloudtrail::from_value(record, context, &location.index("Records", i), sink);
+        }
+    } else if map.contains_key("digestStartTime") && map.contains_key("logFiles") {
+        sink.skip(
+            location,
+            "CloudTrail digest file (log file hashes, not events)".into(),
+        );
+    } else if map.contains_key("detail-type") && map.contains_key("detail") {
+        eventbridge(value, context, location, sink);
+    } else if map.contains_key("logEvents") {
+        cwlogs::subscription_payload(value, context, location, sink);
+    } else if let Some(Value::Array(events)) = map.get("events") {
+        cwlogs::exported_events(events, context, location, sink);
+    } else if let Some(findings) = json::get(value, "Findings").and_then(Value::as_array) {
+        for (i, finding) in findings.iter().enumerate() {
+            findings::from_value(finding, context, &location.index("Findings", i), sink);
+        }
+    } else if let Some(Value::Array(items)) = map.get("configurationItems") {
+        for (i, item) in items.iter().enumerate() {
+            config::from_item(
+                item,
+                None,
+                context,
+                &location.index("configurationItems", i),
+                sink,
+            );
+        }
+    } else {
+        record(value, context, location, sink);
+    }
+}
+
+/// A single record, recognised by its fields (or by a `p_log_type` hint Panther exports carry).
+fn record(value: &Value, context: &Context, location: &Location, sink: &mut dyn EventSink) {
+    let hint = json::str_at(value, &["p_log_type"]);
+    let has = |key: &str| json::get(value, key).is_some();
+    match hint.as_deref() {
+        Some("AWS.CloudTrail") => return cloudtrail::from_value(value, context, location, sink),
+        Some("Amazon.EKS.Audit") => return cwlogs::k8s_audit(value, context, location, sink),
+        Some("AWS.GuardDuty" | "AWS.SecurityFindingFormat") => {
+            return findings::from_value(value, context, location, sink);
+        }
+        Some("AWS.VPCFlow") => return vpcflow::from_json(value, context, location, sink),
+        Some("AWS.VPCDns") => return cwlogs::resolver_query(value, context, location, sink),
+        Some("AWS.S3ServerAccess") => return s3access::from_json(value, context, location, sink),
+        _ => {}
+    }
+    if has("eventName") && (has("eventSource") || has("eventTime") || has("userIdentity")) {
+        cloudtrail::from_value(value, context, location, sink);
+    } else if has("configurationItem") {
+        config::notification(value, context, location, sink);
+    } else if has("configurationItemCaptureTime") || has("configurationItemStatus") {
+        config::from_item(value, None, context, location, sink);
+    } else if findings::is_finding(value) {
+        findings::from_value(value, context, location, sink);
+    } else if cwlogs::is_k8s_audit(value) {
+        cwlogs::k8s_audit(value, context, location, sink);
+    } else if has("log") && (has("stream") || has("kubernetes") || has("time")) {
+        cwlogs::container_line(value, context, location, sink);
+    } else if has("query_name") && has("query_timestamp") {
+        cwlogs::resolver_query(value, context, location, sink);
+    } else if has("bucketowner") || (has("operation") && has("requestid")) {
+        s3access::from_json(value, context, location, sink);
+    } else if has("srcaddr") && has("dstaddr") || has("interfaceId") {
+        vpcflow::from_json(value, context, location, sink);
+    } else if let Some(Value::String(message)) = map_get(value, "message") {
+        cwlogs::message(message, context, location, sink);
+    } else {
+        sink.skip(
+            location,
+            format!("unrecognised record ({})", json::describe_keys(value)),
+        );
+    }
+}
+
+fn map_get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    value.as_object()?.get(key)
+}
+
+/// EventBridge events: CloudTrail calls, GuardDuty and Security Hub findings, Config changes.
+fn eventbridge(value: &Value, outer: &Context, location: &Location, sink: &mut dyn EventSink) {
+    let detail_type = json::str_at(value, &["detail-type"]).unwrap_or_default();
+    let detail = &value["detail"];
+    let context = Context {
+        time: json::time_at(value, &["time"]).or(outer.time),
+        account: json::str_at(value, &["account"]).or_else(|| outer.account.clone()),
+        region: json::str_at(value, &["region"]).or_else(|| outer.region.clone()),
+        log_group: outer.log_group.clone(),
+    };
+    match detail_type.as_ref() {
+        t if t.ends_with("via CloudTrail") => {
+            cloudtrail::from_value(detail, &context, location, sink)
+        }
+        "GuardDuty Finding" => findings::from_value(detail, &context, location, sink),
+        t if t.starts_with("Security Hub Findings") => {
+            let findings = json::get(detail, "findings").and_then(Value::as_array);
+            for (i, finding) in findings.into_iter().flatten().enumerate() {
+                findings::from_value(finding, &context, &location.index("findings", i), sink);
+            }
+        }
+        "Config Configuration Item Change" => {
+            config::notification(detail, &context, location, sink)
+        }
+        other => sink.skip(
+            location,
+            format!(
+                "EventBridge event of an unsupported detail-type '{}'",
+                crate::sanitize::inline(other)
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A sink that collects owned copies, for source tests.
+    use super::*;
+    use crate::event::EventRecord;
+    pub use crate::event::{EventSink, Location, Raw};
+
+    #[derive(Default)]
+    pub struct Collect {
+        pub events: Vec<EventRecord<'static>>,
+        pub raws: Vec<Value>,
+        pub skips: Vec<(String, String)>,
+    }
+
+    impl EventSink for Collect {
+        fn wants_raw(&self) -> bool {
+            true
+        }
+        fn event(&mut self, record: EventRecord<'_>, raw: Option<Raw<'_>>) {
+            self.events.push(owned(record));
+            self.raws.push(raw.map(Raw::to_json).unwrap_or(Value::Null));
+        }
+        fn skip(&mut self, location: &Location, reason: String) {
+            self.skips.push((location.to_string(), reason));
+        }
+    }
+
+    fn owned(record: EventRecord<'_>) -> EventRecord<'static> {
+        let own = |t: Option<Cow<'_, str>>| t.map(|t| Cow::Owned(t.into_owned()));
+        EventRecord {
+            action: Cow::Owned(record.action.into_owned()),
+            error_code: own(record.error_code),
+            actor: own(record.actor),
+            role: own(record.role),
+            access_key: own(record.access_key),
+            account: own(record.account),
+            region: own(record.region),
+            src_ip: own(record.src_ip),
+            dst_ip: own(record.dst_ip),
+            user_agent: own(record.user_agent),
+            resources: record
+                .resources
+                .into_iter()
+                .map(|r| Cow::Owned(r.into_owned()))
+                .collect(),
+            id: own(record.id),
+            time: record.time,
+            source: record.source,
+            class: record.class,
+            outcome: record.outcome,
+            severity: record.severity,
+            summary: record.summary,
+        }
+    }
+
+    pub fn parse(bytes: &[u8]) -> (Result<Container, FormatError>, Collect) {
+        let mut sink = Collect::default();
+        let result = parse_bytes(bytes, &mut sink);
+        (result, sink)
+    }
+}

@@ -1,0 +1,553 @@
+//! The timeline: every loaded event in one polars frame, in time order, one column per field.
+//!
+//! Events arrive per file as [`Batch`]es (built in parallel, strings copied straight into Arrow
+//! buffers), and [`Timeline::from_batches`] merges, sorts and deduplicates them. The original
+//! records are not in the frame: each row keeps its file and ordinal so they can be re-read.
+
+pub mod filter;
+pub mod pivot;
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use polars::prelude::*;
+
+use crate::event::{EventRecord, EventSink, Location, Raw, Source};
+use filter::{Column as Col, Filter};
+
+/// Hidden columns: where a row's original record lives, and its deduplication fingerprint.
+const FILE: &str = "file";
+const ORDINAL: &str = "ordinal";
+const FINGERPRINT: &str = "fingerprint";
+
+/// The string columns, in frame order (after `time`).
+const STRING_COLUMNS: [Col; 16] = [
+    Col::Source,
+    Col::Class,
+    Col::Action,
+    Col::Outcome,
+    Col::ErrorCode,
+    Col::Actor,
+    Col::Role,
+    Col::AccessKey,
+    Col::Account,
+    Col::Region,
+    Col::SrcIp,
+    Col::DstIp,
+    Col::UserAgent,
+    Col::Resources,
+    Col::Summary,
+    Col::Id,
+];
+
+/// Resources are stored in one string column, separated by this (never part of an id or ARN).
+pub const RESOURCE_SEPARATOR: char = '\n';
+
+/// Skipped records of one file: counts per reason, with the first few locations of each.
+#[derive(Debug, Clone, Default)]
+pub struct SkipLog {
+    pub total: usize,
+    pub reasons: Vec<SkipReason>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SkipReason {
+    pub reason: String,
+    pub count: usize,
+    pub locations: Vec<String>,
+}
+
+impl SkipLog {
+    const MAX_REASONS: usize = 20;
+    const MAX_LOCATIONS: usize = 5;
+
+    pub fn add(&mut self, location: &Location, reason: String) {
+        self.total += 1;
+        if let Some(entry) = self.reasons.iter_mut().find(|r| r.reason == reason) {
+            entry.count += 1;
+            if entry.locations.len() < Self::MAX_LOCATIONS {
+                entry.locations.push(location.to_string());
+            }
+        } else if self.reasons.len() < Self::MAX_REASONS {
+            self.reasons.push(SkipReason {
+                reason,
+                count: 1,
+                locations: vec![location.to_string()],
+            });
+        }
+    }
+}
+
+/// The events of one input file, as columns.
+pub struct Batch {
+    file: u32,
+    time: Vec<i64>,
+    strings: Vec<StringChunkedBuilder>,
+    severity: Vec<Option<f32>>,
+    ordinal: Vec<u32>,
+    fingerprint: Vec<Option<u64>>,
+    pub skipped: SkipLog,
+    pub by_source: [usize; Source::ALL.len()],
+}
+
+impl Batch {
+    pub fn new(file: u32) -> Batch {
+        Batch {
+            file,
+            time: Vec::new(),
+            strings: STRING_COLUMNS
+                .iter()
+                .map(|c| StringChunkedBuilder::new(c.name().into(), 256))
+                .collect(),
+            severity: Vec::new(),
+            ordinal: Vec::new(),
+            fingerprint: Vec::new(),
+            skipped: SkipLog::default(),
+            by_source: [0; Source::ALL.len()],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    fn into_frame(self) -> PolarsResult<DataFrame> {
+        let height = self.time.len();
+        let mut columns = Vec::with_capacity(STRING_COLUMNS.len() + 5);
+        columns.push(Int64Chunked::from_vec(Col::Time.name().into(), self.time).into_column());
+        columns.extend(self.strings.into_iter().map(|b| b.finish().into_column()));
+        columns.push(
+            Float32Chunked::from_iter_options(
+                Col::Severity.name().into(),
+                self.severity.into_iter(),
+            )
+            .into_column(),
+        );
+        columns.push(UInt32Chunked::from_vec(FILE.into(), vec![self.file; height]).into_column());
+        columns.push(UInt32Chunked::from_vec(ORDINAL.into(), self.ordinal).into_column());
+        columns.push(
+            UInt64Chunked::from_iter_options(FINGERPRINT.into(), self.fingerprint.into_iter())
+                .into_column(),
+        );
+        DataFrame::new(height, columns)
+    }
+}
+
+impl EventSink for Batch {
+    fn event(&mut self, record: EventRecord<'_>, _raw: Option<Raw<'_>>) {
+        let ordinal = self.ordinal.len() as u32;
+        self.fingerprint
+            .push(record.id.is_some().then(|| fingerprint(&record)));
+        self.by_source[record.source as usize] += 1;
+        let resources = record.resources.join(&RESOURCE_SEPARATOR.to_string());
+        let values: [Option<&str>; 16] = [
+            Some(record.source.as_str()),
+            Some(record.class.as_str()),
+            Some(&record.action),
+            Some(record.outcome.as_str()),
+            record.error_code.as_deref(),
+            record.actor.as_deref(),
+            record.role.as_deref(),
+            record.access_key.as_deref(),
+            record.account.as_deref(),
+            record.region.as_deref(),
+            record.src_ip.as_deref(),
+            record.dst_ip.as_deref(),
+            record.user_agent.as_deref(),
+            (!resources.is_empty()).then_some(resources.as_str()),
+            Some(&record.summary),
+            record.id.as_deref(),
+        ];
+        for (builder, value) in self.strings.iter_mut().zip(values) {
+            builder.append_option(value);
+        }
+        self.time.push(record.time);
+        self.severity.push(record.severity);
+        self.ordinal.push(ordinal);
+    }
+
+    fn skip(&mut self, location: &Location, reason: String) {
+        self.skipped.add(location, reason);
+    }
+}
+
+/// Identifies an event for deduplication: the source's id is only trusted together with what
+/// the event says, since some sources reuse ids for distinct events.
+fn fingerprint(record: &EventRecord) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (
+        record.source,
+        &record.id,
+        record.time,
+        &record.action,
+        &record.actor,
+        &record.access_key,
+        &record.src_ip,
+        &record.dst_ip,
+        &record.resources,
+        &record.summary,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where a row's original record is: the file's index in the load and the event's ordinal in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordRef {
+    pub file: u32,
+    pub ordinal: u32,
+}
+
+/// One row, owned, for output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub time: i64,
+    /// Text columns in [`STRING_COLUMNS`] order; use [`EventRow::get`].
+    values: Vec<Option<String>>,
+    pub severity: Option<f32>,
+    pub record: RecordRef,
+}
+
+impl EventRow {
+    pub fn get(&self, column: Col) -> Option<&str> {
+        let index = STRING_COLUMNS.iter().position(|c| *c == column)?;
+        self.values[index].as_deref()
+    }
+
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        self.get(Col::Resources)
+            .into_iter()
+            .flat_map(|r| r.split(RESOURCE_SEPARATOR))
+    }
+}
+
+/// The loaded events, sorted by time.
+#[derive(Clone)]
+pub struct Timeline {
+    frame: DataFrame,
+}
+
+impl Timeline {
+    /// Merges per-file batches into one time-ordered timeline and drops repeated events.
+    /// Returns the timeline and how many duplicates were dropped.
+    pub fn from_batches(batches: Vec<Batch>) -> PolarsResult<(Timeline, usize)> {
+        let mut frames = batches.into_iter().map(Batch::into_frame);
+        let mut frame = match frames.next() {
+            Some(first) => first?,
+            None => Batch::new(0).into_frame()?,
+        };
+        for next in frames {
+            frame.vstack_mut_owned(next?)?;
+        }
+        frame.rechunk_mut();
+        let frame = frame.sort(
+            [Col::Time.name(), FILE, ORDINAL],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )?;
+        let before = frame.height();
+        let frame = deduplicate(frame)?;
+        let dropped = before - frame.height();
+        Ok((Timeline { frame }, dropped))
+    }
+
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frame.height() == 0
+    }
+
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The events the filter keeps, still in time order.
+    pub fn filter(&self, filter: &Filter) -> PolarsResult<Timeline> {
+        if matches!(filter, Filter::All) {
+            return Ok(self.clone());
+        }
+        let mask = self.mask(filter)?;
+        Ok(Timeline {
+            frame: self.frame.filter(&mask)?,
+        })
+    }
+
+    /// The first `n` events.
+    pub fn head(&self, n: usize) -> Timeline {
+        self.slice(0, n)
+    }
+
+    /// Up to `length` events from `offset` on.
+    pub fn slice(&self, offset: usize, length: usize) -> Timeline {
+        Timeline {
+            frame: self.frame.slice(offset as i64, length),
+        }
+    }
+
+    pub fn times(&self) -> PolarsResult<&Int64Chunked> {
+        self.frame.column(Col::Time.name())?.i64()
+    }
+
+    pub fn strings(&self, column: Col) -> PolarsResult<&StringChunked> {
+        self.frame.column(column.name())?.str()
+    }
+
+    /// First and last event time.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        let times = self.times().ok()?;
+        Some((times.first()?, times.last()?))
+    }
+
+    /// All rows, owned, in order.
+    pub fn rows(&self) -> PolarsResult<Vec<EventRow>> {
+        let times = self.times()?;
+        let strings: Vec<&StringChunked> = STRING_COLUMNS
+            .iter()
+            .map(|c| self.strings(*c))
+            .collect::<PolarsResult<_>>()?;
+        let severity = self.frame.column(Col::Severity.name())?.f32()?;
+        let files = self.frame.column(FILE)?.u32()?;
+        let ordinals = self.frame.column(ORDINAL)?.u32()?;
+        Ok((0..self.len())
+            .map(|i| EventRow {
+                time: times.get(i).unwrap_or_default(),
+                values: strings
+                    .iter()
+                    .map(|c| c.get(i).map(str::to_owned))
+                    .collect(),
+                severity: severity.get(i),
+                record: RecordRef {
+                    file: files.get(i).unwrap_or_default(),
+                    ordinal: ordinals.get(i).unwrap_or_default(),
+                },
+            })
+            .collect())
+    }
+
+    /// The rows a filter matches, as a boolean mask over the frame.
+    pub fn mask(&self, filter: &Filter) -> PolarsResult<BooleanChunked> {
+        let height = self.len();
+        Ok(match filter {
+            Filter::All => BooleanChunked::full("mask".into(), true, height),
+            Filter::And(terms) => {
+                let mut mask = BooleanChunked::full("mask".into(), true, height);
+                for term in terms {
+                    mask = &mask & &self.mask(term)?;
+                }
+                mask
+            }
+            Filter::Or(branches) => {
+                let mut mask = BooleanChunked::full("mask".into(), false, height);
+                for branch in branches {
+                    mask = &mask | &self.mask(branch)?;
+                }
+                mask
+            }
+            Filter::Not(inner) => !&self.mask(inner)?,
+            Filter::Time { start, end } => self
+                .times()?
+                .iter()
+                .map(|t| t.is_some_and(|t| *start <= t && t < *end))
+                .collect(),
+            Filter::Severity { low, high } => self
+                .frame
+                .column(Col::Severity.name())?
+                .f32()?
+                .iter()
+                .map(|s| s.is_some_and(|s| *low <= s && s < *high))
+                .collect(),
+            Filter::Match { columns, matcher } => {
+                let mut mask = BooleanChunked::full("mask".into(), false, height);
+                for column in columns.iter() {
+                    let values = self.strings(*column)?;
+                    let matched: BooleanChunked = if *column == Col::Resources
+                        && !matches!(matcher, filter::Matcher::Contains(_))
+                    {
+                        values
+                            .iter()
+                            .map(|v| {
+                                v.is_some_and(|v| {
+                                    v.split(RESOURCE_SEPARATOR).any(|r| matcher.matches(r))
+                                })
+                            })
+                            .collect()
+                    } else {
+                        values
+                            .iter()
+                            .map(|v| v.is_some_and(|v| matcher.matches(v)))
+                            .collect()
+                    };
+                    mask = &mask | &matched;
+                }
+                mask
+            }
+        })
+    }
+}
+
+/// Keeps the first of the rows that share a fingerprint; rows without one are all kept.
+fn deduplicate(frame: DataFrame) -> PolarsResult<DataFrame> {
+    let fingerprints = frame.column(FINGERPRINT)?.u64()?;
+    let mut seen = HashSet::with_capacity(frame.height());
+    let keep: BooleanChunked = fingerprints
+        .iter()
+        .map(|f| f.is_none_or(|f| seen.insert(f)))
+        .collect();
+    if keep.all() {
+        return Ok(frame);
+    }
+    frame.filter(&keep)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::event::{EventClass, Outcome};
+    use crate::time::parse_timestamp;
+    use std::borrow::Cow;
+
+    pub fn event(
+        time: &str,
+        action: &'static str,
+        actor: &'static str,
+        ip: &'static str,
+    ) -> EventRecord<'static> {
+        let mut record = EventRecord::new(
+            parse_timestamp(time).unwrap(),
+            Source::CloudTrail,
+            EventClass::ApiCall,
+            action,
+        );
+        record.actor = Some(Cow::Borrowed(actor));
+        record.src_ip = Some(Cow::Borrowed(ip));
+        record.outcome = Outcome::Success;
+        record
+    }
+
+    pub fn timeline(files: Vec<Vec<EventRecord<'static>>>) -> Timeline {
+        let batches = files
+            .into_iter()
+            .enumerate()
+            .map(|(file, events)| {
+                let mut batch = Batch::new(file as u32);
+                for event in events {
+                    batch.event(event, None);
+                }
+                batch
+            })
+            .collect();
+        Timeline::from_batches(batches).unwrap().0
+    }
+
+    fn actions(timeline: &Timeline) -> Vec<String> {
+        timeline
+            .rows()
+            .unwrap()
+            .iter()
+            .map(|r| r.get(Col::Action).unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn merges_files_in_time_order() {
+        let t = timeline(vec![
+            vec![
+                event("2026-01-01T00:00:02Z", "B", "x", "1.1.1.1"),
+                event("2026-01-01T00:00:04Z", "D", "x", "1.1.1.1"),
+            ],
+            vec![
+                event("2026-01-01T00:00:01Z", "A", "y", "2.2.2.2"),
+                event("2026-01-01T00:00:03Z", "C", "y", "2.2.2.2"),
+            ],
+        ]);
+        assert_eq!(actions(&t), ["A", "B", "C", "D"]);
+        let rows = t.rows().unwrap();
+        assert_eq!(
+            rows[0].record,
+            RecordRef {
+                file: 1,
+                ordinal: 0
+            }
+        );
+        assert_eq!(
+            rows[3].record,
+            RecordRef {
+                file: 0,
+                ordinal: 1
+            }
+        );
+    }
+
+    #[test]
+    fn deduplicates_only_identical_events_with_an_id() {
+        let with_id = |action: &'static str| {
+            let mut e = event("2026-01-01T00:00:01Z", action, "x", "1.1.1.1");
+            e.id = Some(Cow::Borrowed("1"));
+            e
+        };
+        let t = timeline(vec![
+            vec![
+                with_id("A"),
+                with_id("B"),
+                event("2026-01-01T00:00:01Z", "N", "x", "1.1.1.1"),
+            ],
+            vec![
+                with_id("A"),
+                event("2026-01-01T00:00:01Z", "N", "x", "1.1.1.1"),
+            ],
+        ]);
+        // The repeated A goes; B shares A's id but is a different event; events without an id stay.
+        assert_eq!(actions(&t), ["A", "B", "N", "N"]);
+    }
+
+    #[test]
+    fn filters_by_columns_wildcards_cidr_and_resources() {
+        let mut with_resource = event(
+            "2026-01-01T00:00:03Z",
+            "GetObject",
+            "arn:aws:iam::1:user/mallory",
+            "203.0.113.66",
+        );
+        with_resource.resources = vec![
+            Cow::Borrowed("arn:aws:s3:::orders/a.csv"),
+            Cow::Borrowed("orders"),
+        ];
+        let t = timeline(vec![vec![
+            event(
+                "2026-01-01T00:00:01Z",
+                "DeleteTrail",
+                "arn:aws:iam::1:user/alice",
+                "10.1.2.3",
+            ),
+            event(
+                "2026-01-01T00:00:02Z",
+                "ListBuckets",
+                "arn:aws:iam::1:user/mallory",
+                "203.0.113.7",
+            ),
+            with_resource,
+        ]]);
+        let now = parse_timestamp("2026-01-02T00:00:00Z").unwrap();
+        let run = |f: &str| actions(&t.filter(&filter::parse(f, now).unwrap()).unwrap());
+        assert_eq!(run("actor:*mallory*"), ["ListBuckets", "GetObject"]);
+        assert_eq!(run("ip:203.0.113.0/24 -action:list*"), ["GetObject"]);
+        assert_eq!(run("resource:orders"), ["GetObject"]);
+        assert_eq!(run("resource:orders/*"), Vec::<String>::new());
+        assert_eq!(run("resource:arn:aws:s3:::orders/*"), ["GetObject"]);
+        assert_eq!(
+            run("action:DeleteTrail OR src_ip:203.0.113.66"),
+            ["DeleteTrail", "GetObject"]
+        );
+        assert_eq!(
+            run("time:>=2026-01-01T00:00:02Z time:<2026-01-01T00:00:03Z"),
+            ["ListBuckets"]
+        );
+        assert_eq!(run("\"s3:::orders\""), ["GetObject"]);
+        assert_eq!(run("severity>=1"), Vec::<String>::new());
+    }
+}

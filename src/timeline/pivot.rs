@@ -1,0 +1,171 @@
+//! Pivots: everything one entity did, over the whole range or a window around a moment, and
+//! top-N counts of any entity column.
+
+use std::collections::HashMap;
+
+use polars::prelude::PolarsResult;
+
+use super::filter::{self, Column, Field, Filter, Matcher};
+use super::{RESOURCE_SEPARATOR, Timeline};
+use crate::event::EntityKind;
+
+/// An entity to pivot on, e.g. `access_key=ASIA...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub kind: EntityKind,
+    pub value: String,
+}
+
+impl std::str::FromStr for Entity {
+    type Err = String;
+    /// `KIND=VALUE`, as the CLI takes it.
+    fn from_str(text: &str) -> Result<Entity, String> {
+        let (kind, value) = text.split_once('=').ok_or_else(|| {
+            format!("expected KIND=VALUE, e.g. access_key=ASIA..., found '{text}'")
+        })?;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("no value after '{kind}='"));
+        }
+        Ok(Entity {
+            kind: kind.trim().parse()?,
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// The columns an entity kind lives in (any of them naming it is a match).
+pub fn columns(kind: EntityKind) -> &'static [Column] {
+    match field(kind) {
+        Field::Ip(columns) | Field::Text(columns) => columns,
+        Field::Time | Field::Severity => &[],
+    }
+}
+
+fn field(kind: EntityKind) -> Field {
+    // Entity kinds are filter field names, so pivots and `/` filters agree on what matches.
+    filter::field_named(kind.as_str()).unwrap_or(Field::Text(&[]))
+}
+
+/// The filter selecting everything an entity did.
+pub fn entity_filter(entity: &Entity) -> Filter {
+    let field = field(entity.kind);
+    Filter::Match {
+        columns: columns(entity.kind),
+        matcher: Matcher::for_field(field, &entity.value),
+    }
+}
+
+/// Everything the entity did, optionally within `±half_window` of `around` (nanoseconds).
+pub fn pivot(
+    timeline: &Timeline,
+    entity: &Entity,
+    window: Option<(i64, i64)>,
+) -> PolarsResult<Timeline> {
+    let mut terms = vec![entity_filter(entity)];
+    if let Some((around, half_window)) = window {
+        terms.push(Filter::Time {
+            start: around.saturating_sub(half_window),
+            end: around.saturating_add(half_window).saturating_add(1),
+        });
+    }
+    timeline.filter(&Filter::And(terms))
+}
+
+/// How often one value occurs, and when first and last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub value: String,
+    pub count: usize,
+    pub first: i64,
+    pub last: i64,
+}
+
+/// The `limit` most frequent values of an entity kind, most frequent first (ties by value).
+pub fn top_values(timeline: &Timeline, kind: EntityKind, limit: usize) -> PolarsResult<Vec<Count>> {
+    let times = timeline.times()?;
+    let mut counts: HashMap<&str, Count> = HashMap::new();
+    let columns: Vec<_> = columns(kind)
+        .iter()
+        .map(|c| timeline.strings(*c))
+        .collect::<PolarsResult<_>>()?;
+    let mut row_values: Vec<&str> = Vec::new();
+    for (row, time) in times.iter().enumerate() {
+        let time = time.unwrap_or_default();
+        row_values.clear();
+        for column in &columns {
+            if let Some(value) = column.get(row) {
+                row_values.extend(value.split(RESOURCE_SEPARATOR));
+            }
+        }
+        row_values.sort_unstable();
+        row_values.dedup();
+        for value in &row_values {
+            let entry = counts.entry(value).or_insert_with(|| Count {
+                value: (*value).to_owned(),
+                count: 0,
+                first: time,
+                last: time,
+            });
+            entry.count += 1;
+            entry.first = entry.first.min(time);
+            entry.last = entry.last.max(time);
+        }
+    }
+    let mut counts: Vec<Count> = counts.into_values().collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    counts.truncate(limit);
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{NANOS_PER_SEC, parse_timestamp};
+    use crate::timeline::tests::{event, timeline};
+
+    fn sample() -> Timeline {
+        timeline(vec![vec![
+            event("2026-01-01T00:00:00Z", "A", "alice", "203.0.113.66"),
+            event("2026-01-01T01:00:00Z", "B", "mallory", "203.0.113.66"),
+            event("2026-01-01T02:00:00Z", "C", "mallory", "10.0.0.1"),
+            event("2026-01-01T05:00:00Z", "D", "mallory", "203.0.113.66"),
+        ]])
+    }
+
+    #[test]
+    fn pivots_over_the_whole_range_or_a_window() {
+        let t = sample();
+        let ip: Entity = "ip=203.0.113.66".parse().unwrap();
+        assert_eq!(pivot(&t, &ip, None).unwrap().len(), 3);
+        let around = parse_timestamp("2026-01-01T01:00:00Z").unwrap();
+        assert_eq!(
+            pivot(&t, &ip, Some((around, 3600 * NANOS_PER_SEC)))
+                .unwrap()
+                .len(),
+            2
+        );
+        let principal: Entity = "principal=MALLORY".parse().unwrap();
+        assert_eq!(pivot(&t, &principal, None).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn counts_top_values_with_first_and_last_seen() {
+        let counts = top_values(&sample(), EntityKind::Ip, 10).unwrap();
+        assert_eq!(counts[0].value, "203.0.113.66");
+        assert_eq!(counts[0].count, 3);
+        assert_eq!(counts[0].last - counts[0].first, 5 * 3600 * NANOS_PER_SEC);
+        assert_eq!(counts[1].value, "10.0.0.1");
+    }
+
+    #[test]
+    fn entity_syntax_errors_are_explained() {
+        assert!("ip".parse::<Entity>().unwrap_err().contains("KIND=VALUE"));
+        assert!(
+            "colour=red"
+                .parse::<Entity>()
+                .unwrap_err()
+                .contains("unknown entity kind")
+        );
+    }
+}
