@@ -87,13 +87,50 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadErro
         batches.push(batch);
         reports.push(report);
     }
-    let (timeline, duplicates) = Timeline::from_batches(batches)?;
+    let timeline = Timeline::from_batches(batches)?;
+    let (timeline, duplicates) = drop_duplicates(timeline, &reports, options)?;
     Ok(Loaded {
         timeline,
         files: reports,
         missing,
         duplicates,
     })
+}
+
+/// Drops events that were loaded twice (the same file in two places, a repeated line): rows the
+/// timeline nominates are compared by their original records, so distinct events that happen to
+/// share an id and a summary are kept.
+fn drop_duplicates(
+    timeline: Timeline,
+    reports: &[FileReport],
+    options: &LoadOptions,
+) -> Result<(Timeline, usize), LoadError> {
+    let groups = timeline.duplicate_candidates()?;
+    if groups.is_empty() {
+        return Ok((timeline, 0));
+    }
+    let refs = groups
+        .iter()
+        .flatten()
+        .map(|row| timeline.record_ref(*row))
+        .collect::<Result<Vec<_>, _>>()?;
+    let originals = original_records(reports, &refs, options);
+    let mut duplicates = HashSet::new();
+    for group in groups {
+        let mut distinct: Vec<&Value> = Vec::new();
+        for row in group {
+            let Some(original) = originals.get(&timeline.record_ref(row)?) else {
+                continue;
+            };
+            if distinct.contains(&original) {
+                duplicates.insert(row);
+            } else {
+                distinct.push(original);
+            }
+        }
+    }
+    let count = duplicates.len();
+    Ok((timeline.without_rows(&duplicates)?, count))
 }
 
 fn load_file(index: u32, path: PathBuf, options: &LoadOptions) -> (Batch, FileReport) {
@@ -125,7 +162,7 @@ fn load_file(index: u32, path: PathBuf, options: &LoadOptions) -> (Batch, FileRe
 /// Re-reads the original records of the given rows, grouped by file so each file is parsed once.
 /// Rows whose file can no longer be read are missing from the result.
 pub fn original_records(
-    loaded: &Loaded,
+    reports: &[FileReport],
     records: &[RecordRef],
     options: &LoadOptions,
 ) -> HashMap<RecordRef, Value> {
@@ -139,9 +176,9 @@ pub fn original_records(
     by_file
         .into_par_iter()
         .flat_map_iter(|(file, ordinals)| {
-            let found = loaded
-                .path(RecordRef { file, ordinal: 0 })
-                .map(|path| capture(path, &ordinals, options))
+            let found = reports
+                .get(file as usize)
+                .map(|report| capture(&report.path, &ordinals, options))
                 .unwrap_or_default();
             found
                 .into_iter()

@@ -147,7 +147,7 @@ fn write_jsonl(
     options: &LoadOptions,
 ) -> anyhow::Result<()> {
     let refs: Vec<_> = rows.iter().map(|r| r.record).collect();
-    let mut originals = load::original_records(loaded, &refs, options);
+    let mut originals = load::original_records(&loaded.files, &refs, options);
     for row in rows {
         let mut raw = originals.remove(&row.record).unwrap_or(Value::Null);
         sanitize::redact_secrets(&mut raw);

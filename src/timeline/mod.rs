@@ -7,7 +7,7 @@
 pub mod filter;
 pub mod pivot;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use polars::prelude::*;
@@ -175,8 +175,7 @@ impl EventSink for Batch {
     }
 }
 
-/// Identifies an event for deduplication: the source's id is only trusted together with what
-/// the event says, since some sources reuse ids for distinct events.
+/// Nominates an event for deduplication: the source's id together with what the event says.
 fn fingerprint(record: &EventRecord) -> u64 {
     let mut hasher = DefaultHasher::new();
     (
@@ -232,9 +231,8 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// Merges per-file batches into one time-ordered timeline and drops repeated events.
-    /// Returns the timeline and how many duplicates were dropped.
-    pub fn from_batches(batches: Vec<Batch>) -> PolarsResult<(Timeline, usize)> {
+    /// Merges per-file batches into one time-ordered timeline.
+    pub fn from_batches(batches: Vec<Batch>) -> PolarsResult<Timeline> {
         let mut frames = batches.into_iter().map(Batch::into_frame);
         let mut frame = match frames.next() {
             Some(first) => first?,
@@ -248,10 +246,42 @@ impl Timeline {
             [Col::Time.name(), FILE, ORDINAL],
             SortMultipleOptions::default().with_maintain_order(true),
         )?;
-        let before = frame.height();
-        let frame = deduplicate(frame)?;
-        let dropped = before - frame.height();
-        Ok((Timeline { frame }, dropped))
+        Ok(Timeline { frame })
+    }
+
+    /// Groups of rows (in time order, two or more each) that look like the same event: the same
+    /// source id and the same normalised fields. Whether they are is for the caller to decide
+    /// from the originals, since some sources reuse ids for distinct events.
+    pub fn duplicate_candidates(&self) -> PolarsResult<Vec<Vec<usize>>> {
+        let fingerprints = self.frame.column(FINGERPRINT)?.u64()?;
+        let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (row, fingerprint) in fingerprints.iter().enumerate() {
+            if let Some(fingerprint) = fingerprint {
+                groups.entry(fingerprint).or_default().push(row);
+            }
+        }
+        let mut groups: Vec<Vec<usize>> =
+            groups.into_values().filter(|rows| rows.len() > 1).collect();
+        groups.sort_unstable();
+        Ok(groups)
+    }
+
+    /// The timeline without the given rows.
+    pub fn without_rows(&self, rows: &HashSet<usize>) -> PolarsResult<Timeline> {
+        let keep: BooleanChunked = (0..self.len()).map(|row| !rows.contains(&row)).collect();
+        Ok(Timeline {
+            frame: self.frame.filter(&keep)?,
+        })
+    }
+
+    /// Where the original record of a row is.
+    pub fn record_ref(&self, row: usize) -> PolarsResult<RecordRef> {
+        let file = self.frame.column(FILE)?.u32()?.get(row);
+        let ordinal = self.frame.column(ORDINAL)?.u32()?.get(row);
+        Ok(RecordRef {
+            file: file.unwrap_or_default(),
+            ordinal: ordinal.unwrap_or_default(),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -390,20 +420,6 @@ impl Timeline {
     }
 }
 
-/// Keeps the first of the rows that share a fingerprint; rows without one are all kept.
-fn deduplicate(frame: DataFrame) -> PolarsResult<DataFrame> {
-    let fingerprints = frame.column(FINGERPRINT)?.u64()?;
-    let mut seen = HashSet::with_capacity(frame.height());
-    let keep: BooleanChunked = fingerprints
-        .iter()
-        .map(|f| f.is_none_or(|f| seen.insert(f)))
-        .collect();
-    if keep.all() {
-        return Ok(frame);
-    }
-    frame.filter(&keep)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -441,7 +457,7 @@ pub(crate) mod tests {
                 batch
             })
             .collect();
-        Timeline::from_batches(batches).unwrap().0
+        Timeline::from_batches(batches).unwrap()
     }
 
     fn actions(timeline: &Timeline) -> Vec<String> {
@@ -484,7 +500,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn deduplicates_only_identical_events_with_an_id() {
+    fn nominates_repeated_events_with_an_id_as_duplicate_candidates() {
         let with_id = |action: &'static str| {
             let mut e = event("2026-01-01T00:00:01Z", action, "x", "1.1.1.1");
             e.id = Some(Cow::Borrowed("1"));
@@ -501,8 +517,18 @@ pub(crate) mod tests {
                 event("2026-01-01T00:00:01Z", "N", "x", "1.1.1.1"),
             ],
         ]);
-        // The repeated A goes; B shares A's id but is a different event; events without an id stay.
-        assert_eq!(actions(&t), ["A", "B", "N", "N"]);
+        // The repeated A is a candidate; B shares A's id but says something else; N has no id.
+        assert_eq!(actions(&t), ["A", "B", "N", "A", "N"]);
+        assert_eq!(t.duplicate_candidates().unwrap(), [vec![0, 3]]);
+        assert_eq!(
+            t.record_ref(3).unwrap(),
+            RecordRef {
+                file: 1,
+                ordinal: 0
+            }
+        );
+        let kept = t.without_rows(&HashSet::from([3])).unwrap();
+        assert_eq!(actions(&kept), ["A", "B", "N", "N"]);
     }
 
     #[test]
