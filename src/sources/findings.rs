@@ -107,6 +107,16 @@ fn guardduty<'a>(finding: &'a Value, context: &Context<'a>) -> Result<EventRecor
             event.add_resource(arn);
         }
     }
+    // What a suspicious API call changed, e.g. {"AWS::IAM::Role": "arn:aws:iam::...:role/x"}.
+    let affected =
+        json::at(action, &["awsApiCallAction", "affectedResources"]).and_then(Value::as_object);
+    for id in affected
+        .into_iter()
+        .flat_map(|map| map.values())
+        .filter_map(json::as_text)
+    {
+        event.add_resource(id);
+    }
     if let Some(kind) = str_at(
         resource,
         &["kubernetesDetails", "kubernetesWorkloadDetails", "name"],
@@ -202,16 +212,25 @@ fn security_hub<'a>(finding: &'a Value, context: &Context<'a>) -> Result<EventRe
         let Some(id) = str_at(resource, &["Id"]) else {
             continue;
         };
-        if str_at(resource, &["Type"]).as_deref() == Some("AwsIamAccessKey") {
+        let kind = str_at(resource, &["Type"]).unwrap_or_default();
+        let is_actor = str_at(resource, &["ResourceRole"]).as_deref() == Some("Actor");
+        if kind == "AwsIamAccessKey" {
             let details =
                 json::at(resource, &["Details", "AwsIamAccessKey"]).unwrap_or(&Value::Null);
             event.access_key = str_at(details, &["AccessKeyId"]).or_else(|| Some(id.clone()));
-            event.actor = event.actor.take().or_else(|| {
-                first_str(
-                    details,
-                    &[&["PrincipalName"], &["UserName"], &["PrincipalId"]],
-                )
-            });
+            let principal = first_str(
+                details,
+                &[
+                    &["PrincipalName"],
+                    &["UserName"],
+                    &["SessionContext", "SessionIssuer", "Arn"],
+                    &["PrincipalId"],
+                ],
+            );
+            event.actor = event.actor.take().or(principal);
+        } else if is_actor && (kind == "AwsIamUser" || kind == "AwsIamRole") {
+            // The IAM identity named as the actor is the principal, whatever a key's details say.
+            event.actor = Some(id.clone());
         }
         event.add_resource(id);
     }

@@ -105,6 +105,9 @@ fn parse_json(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, Forma
             parse_json_lines(bytes, sink);
             Ok(Container::JsonLines)
         }
+        Some(Err(error)) if is_raw_control_error(&error) => {
+            parse_json(&escape_raw_controls(bytes), sink)
+        }
         Some(Err(error)) => {
             // A bad first line in a JSON-lines file must not hide the good lines after it; a
             // broken single document (pretty-printed, so its first line is not a document) is
@@ -134,11 +137,45 @@ fn parse_json_lines(bytes: &[u8], sink: &mut dyn EventSink) {
             continue;
         }
         let location = root.line(index + 1);
-        match serde_json::from_slice::<Value>(line) {
+        let parsed = serde_json::from_slice::<Value>(line).or_else(|error| {
+            if is_raw_control_error(&error) {
+                serde_json::from_slice(&escape_raw_controls(line))
+            } else {
+                Err(error)
+            }
+        });
+        match parsed {
             Ok(value) => dispatch(&value, &Context::default(), &location, sink),
             Err(error) => sink.skip(&location, format!("invalid JSON: {error}")),
         }
     }
+}
+
+/// Some exporters write control characters raw inside strings, which JSON forbids.
+fn is_raw_control_error(error: &serde_json::Error) -> bool {
+    error.is_syntax() && error.to_string().starts_with("control character")
+}
+
+/// Escapes raw control characters inside JSON strings as `\u00XX`: the strings then mean
+/// exactly what the exporter meant, and the rest of the document is untouched.
+fn escape_raw_controls(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in bytes {
+        if in_string && !escaped && byte < 0x20 {
+            out.extend_from_slice(format!("\\u{byte:04x}").as_bytes());
+            continue;
+        }
+        out.push(byte);
+        if escaped {
+            escaped = false;
+        } else if in_string && byte == b'\\' {
+            escaped = true;
+        } else if byte == b'"' {
+            in_string = !in_string;
+        }
+    }
+    out
 }
 
 fn parse_text(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, FormatError> {
@@ -280,6 +317,24 @@ fn eventbridge(value: &Value, outer: &Context, location: &Location, sink: &mut d
                 crate::sanitize::inline(other)
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::parse;
+
+    #[test]
+    fn raw_control_characters_in_strings_are_read_as_escapes() {
+        let record = b"{\"configurationItemCaptureTime\":\"2024-01-01T00:00:00Z\",\"configurationItemStatus\":\"OK\",\"resourceId\":\"a\x01b\",\"resourceType\":\"AWS::X::Y\"}";
+        let (result, sink) = parse(record);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(sink.events[0].resources, ["a\u{1}b"]);
+        let mut lines = record.to_vec();
+        lines.extend_from_slice(b"\n{\"bad\": \n");
+        let (_, sink) = parse(&lines);
+        assert_eq!(sink.events.len(), 1);
+        assert_eq!(sink.skips[0].0, "line 2");
     }
 }
 
