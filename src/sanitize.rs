@@ -1,15 +1,14 @@
 //! Log data is attacker-controlled: a user agent can carry terminal escapes or bidi overrides.
 //! Everything printed for a human passes through here first.
 
-/// Makes text inert for a terminal and keeps it on one line: escape sequences (CSI, OSC, ...) are
-/// removed, other control characters and bidi/invisible formatting become visible `\u{..}`
-/// escapes, line breaks become `⏎`.
+/// Makes text inert for a terminal and keeps it on one line: control characters (ESC, which
+/// starts every terminal escape sequence, among them) and bidi or invisible formatting become
+/// visible `\u{..}` escapes, line breaks become `⏎`. Nothing is dropped: an escape sequence in
+/// a user agent is evidence, shown as text.
 pub fn inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in text.chars() {
         match c {
-            '\u{1b}' => skip_escape_sequence(&mut chars),
             '\n' | '\r' => out.push('⏎'),
             '\t' => out.push(' '),
             c if is_dangerous(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
@@ -76,44 +75,18 @@ fn is_dangerous(c: char) -> bool {
         )
 }
 
-/// Drops the rest of an escape sequence after ESC: CSI (`ESC [ ... final`), OSC / DCS / APC / PM /
-/// SOS strings (up to BEL or ESC \), or a single two-character sequence.
-fn skip_escape_sequence(chars: &mut std::iter::Peekable<std::str::Chars>) {
-    match chars.next() {
-        Some('[') => {
-            for c in chars.by_ref() {
-                if ('\u{40}'..='\u{7e}').contains(&c) {
-                    break;
-                }
-            }
-        }
-        Some(']' | 'P' | '_' | '^' | 'X') => {
-            while let Some(c) = chars.next() {
-                if c == '\u{7}' {
-                    break;
-                }
-                if c == '\u{1b}' && chars.peek() == Some(&'\\') {
-                    chars.next();
-                    break;
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn removes_terminal_escapes() {
-        assert_eq!(inline("a\u{1b}[31mred\u{1b}[0m"), "ared");
+    fn shows_terminal_escapes_as_text() {
+        assert_eq!(inline("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(
-            inline("x\u{1b}]8;;http://evil\u{7}link\u{1b}]8;;\u{1b}\\y"),
-            "xlinky"
+            inline("x\u{1b}]8;;http://evil\u{7}link"),
+            "x\\u{1b}]8;;http://evil\\u{7}link"
         );
-        assert_eq!(inline("title\u{1b}]0;pwned\u{1b}\\"), "title");
+        assert_eq!(inline("\u{9b}2J"), "\\u{9b}2J", "C1 CSI too");
     }
 
     #[test]

@@ -56,7 +56,7 @@ enum Command {
         #[arg(long, value_name = "KIND=VALUE")]
         on: Entity,
         /// Only events within --window of this time (default: the whole range).
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         around: Option<String>,
         /// Half-width of the window around --around.
         #[arg(
@@ -94,13 +94,13 @@ enum Command {
 #[derive(clap::Args)]
 struct Selection {
     /// Filter expression, e.g. 'actor:*mallory* -outcome:success ip:203.0.113.0/24'.
-    #[arg(long, short)]
+    #[arg(long, short, allow_hyphen_values = true)]
     filter: Option<String>,
     /// Only events at or after this time (RFC 3339, a date, or relative like -2h).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     since: Option<String>,
     /// Only events before this time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     until: Option<String>,
 }
 

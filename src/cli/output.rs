@@ -131,12 +131,12 @@ fn csv_record(row: &EventRow) -> Vec<String> {
 }
 
 /// Spreadsheets run cells starting with `=`, `+`, `-`, `@`, tab or CR as formulas; a leading `'`
-/// makes them text.
+/// makes them text. Control characters are shown as escapes, so a `cat` of the file is inert too.
 pub fn neutralize_formula(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
+        format!("'{}", sanitize::inline(cell))
     } else {
-        cell.to_owned()
+        sanitize::inline(cell)
     }
 }
 
@@ -186,7 +186,8 @@ mod tests {
             "'=HYPERLINK(\"http://x\")"
         );
         assert_eq!(neutralize_formula("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralize_formula("\tx"), "'\tx");
+        assert_eq!(neutralize_formula("\tx"), "' x");
+        assert_eq!(neutralize_formula("a\u{1b}[2J"), "a\\u{1b}[2J");
         assert_eq!(neutralize_formula("GetObject"), "GetObject");
     }
 }

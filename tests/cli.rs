@@ -1,0 +1,350 @@
+//! The headless CLI driven as a user or a script drives it: the contract of its output formats,
+//! exit codes and messages.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{fixture, shared};
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn casebook() -> Command {
+    Command::cargo_bin("casebook").unwrap()
+}
+
+fn jsonl(args: &[&str]) -> Vec<Value> {
+    let output = casebook()
+        .args(args)
+        .args(["--format", "jsonl"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn jsonl_carries_the_contract_fields_and_the_original_record() {
+    let cribl = shared("cribl-aws-cloudtrail-logs");
+    let events = jsonl(&["load", cribl.to_str().unwrap()]);
+    assert_eq!(events.len(), 132);
+    let fields = [
+        "time",
+        "source",
+        "action",
+        "outcome",
+        "severity",
+        "actor",
+        "access_key",
+        "account",
+        "region",
+        "src_ip",
+        "user_agent",
+        "resources",
+        "summary",
+        "raw",
+    ];
+    for event in &events {
+        for field in fields {
+            assert!(event.get(field).is_some(), "{field} missing in {event}");
+        }
+        let time = event["time"].as_str().unwrap();
+        assert!(time.ends_with('Z') && chrono_like(time), "{time}");
+        assert_eq!(event["source"], "cloudtrail");
+        assert_eq!(
+            event["raw"]["eventID"], event["id"],
+            "raw is the event's own record"
+        );
+    }
+    let times: Vec<&str> = events.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+}
+
+fn chrono_like(time: &str) -> bool {
+    casebook::time::parse_timestamp(time).is_some()
+        && time.len() == "2022-01-03T19:03:01.000Z".len()
+}
+
+#[test]
+fn filter_since_until_and_limit() {
+    let cribl = shared("cribl-aws-cloudtrail-logs");
+    let path = cribl.to_str().unwrap();
+    let failed = jsonl(&[
+        "load",
+        path,
+        "--filter",
+        "-outcome:success source:cloudtrail",
+    ]);
+    assert!(!failed.is_empty());
+    assert!(
+        failed
+            .iter()
+            .all(|e| e["outcome"] == "failure" && !e["error_code"].is_null())
+    );
+    let window = jsonl(&[
+        "load",
+        path,
+        "--since",
+        "2022-01-03T20:00:00Z",
+        "--until",
+        "2022-01-03T20:10:00Z",
+    ]);
+    assert!(!window.is_empty());
+    assert!(window.iter().all(|e| {
+        ("2022-01-03T20:00:00".."2022-01-03T20:10:00").contains(&e["time"].as_str().unwrap())
+    }));
+    assert_eq!(jsonl(&["load", path, "--limit", "5"]).len(), 5);
+}
+
+#[test]
+fn pivot_with_a_window_from_the_command_line() {
+    let cribl = shared("cribl-aws-cloudtrail-logs");
+    let events = jsonl(&[
+        "pivot",
+        cribl.to_str().unwrap(),
+        "--on",
+        "ip=216.164.56.230",
+        "--around",
+        "2022-01-03T20:00:00Z",
+        "--window",
+        "15m",
+    ]);
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["src_ip"] == "216.164.56.230"));
+    let all = jsonl(&[
+        "pivot",
+        cribl.to_str().unwrap(),
+        "--on",
+        "ip=216.164.56.230",
+    ]);
+    assert_eq!(all.len(), 20);
+    assert!(all.len() > events.len());
+}
+
+#[test]
+fn exit_codes() {
+    let cribl = shared("cribl-aws-cloudtrail-logs");
+    casebook()
+        .args(["stats", cribl.to_str().unwrap()])
+        .assert()
+        .code(0);
+    casebook()
+        .args(["load", "/nonexistent/trail.json.gz"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "/nonexistent/trail.json.gz: No such file",
+        ));
+    casebook()
+        .args([
+            "load",
+            shared("elastic-integrations/cloudtrail/test-cloudtrail-digest-json.log")
+                .to_str()
+                .unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("CloudTrail digest file"));
+    casebook()
+        .args([
+            "load",
+            cribl.to_str().unwrap(),
+            "--filter",
+            "actor:x (region:y",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "filter error at column 18: expected ')' to close the '(' at column 9",
+        ))
+        .stderr(predicate::str::contains(
+            "\n  actor:x (region:y\n                   ^",
+        ));
+    casebook()
+        .args(["pivot", cribl.to_str().unwrap(), "--on", "colour=red"])
+        .assert()
+        .code(2);
+    casebook().args(["load"]).assert().code(2);
+}
+
+#[test]
+fn every_skipped_file_and_record_is_named_on_stderr() {
+    casebook()
+        .args(["load", shared("panther-analysis/rule-tests").to_str().unwrap(), "--limit", "0"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Amazon.EKS.Audit.jsonl: skipped 169 record(s): Kubernetes audit event without requestReceivedTimestamp [line 4, line 5"))
+        .stderr(predicate::str::contains("dropped 25 duplicate event(s)"));
+}
+
+#[test]
+fn stats_json_counts_sources_entities_and_skips() {
+    let output = casebook()
+        .args(["stats", shared("").to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stats: Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(stats["by_source"]["cloudtrail"], 569);
+    assert_eq!(stats["events"], 699);
+    assert!(stats["by_entity"]["ip"].as_array().unwrap().len() <= 10);
+    let digest = stats["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("digest-json.log"))
+        .unwrap();
+    assert_eq!(digest["skipped_records"], 1);
+    assert!(
+        digest["skip_reasons"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("digest")
+    );
+}
+
+#[test]
+fn hostile_text_is_inert_in_the_table_and_csv_and_secrets_never_leave() {
+    let hostile = fixture("hostile/cloudtrail-hostile.json");
+    let path = hostile.to_str().unwrap();
+    let table = casebook()
+        .args(["load", path])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}') && !table.contains('\u{202e}'),
+        "{table:?}"
+    );
+    assert!(
+        table.contains("\\u{202e}"),
+        "the bidi override is shown, not obeyed"
+    );
+    assert!(
+        table.contains("\\u{1b}[2J"),
+        "the escape sequence is shown as text"
+    );
+
+    let csv = casebook()
+        .args(["load", path, "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mut reader = csv::Reader::from_reader(&csv[..]);
+    let headers = reader.headers().unwrap().clone();
+    let agent = headers.iter().position(|h| h == "user_agent").unwrap();
+    let resources = headers.iter().position(|h| h == "resources").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(
+        rows[0][agent].starts_with("'=HYPERLINK("),
+        "{}",
+        &rows[0][agent]
+    );
+    assert!(rows.iter().all(|row| {
+        row.iter()
+            .all(|cell| !cell.starts_with(['=', '+', '@', '\t', '\r']))
+    }));
+    assert!(
+        rows[1][resources].starts_with("orders/@SUM"),
+        "only a cell's first character matters"
+    );
+    assert!(
+        rows[1][resources].contains("\\u{1b}]8;;http://evil.example"),
+        "escapes are evidence, shown as text"
+    );
+    assert!(!String::from_utf8_lossy(&csv).contains('\u{1b}'));
+
+    for format in ["jsonl", "csv", "table"] {
+        let out = casebook()
+            .args(["load", path, "--format", format])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            !out.contains("SECRETKEY") && !out.contains("EXAMPLESESSIONTOKEN"),
+            "{format} leaks a secret"
+        );
+    }
+    let events = jsonl(&["load", path]);
+    assert_eq!(
+        events[0]["raw"]["responseElements"]["credentials"]["sessionToken"],
+        "<redacted>"
+    );
+    assert_eq!(
+        events[0]["raw"]["responseElements"]["credentials"]["accessKeyId"],
+        "ASIAHOSTILE000000002"
+    );
+}
+
+#[test]
+fn gzip_bomb_cap_is_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut encoder, &vec![b' '; 8 << 20]).unwrap();
+    std::fs::write(dir.path().join("bomb.gz"), encoder.finish().unwrap()).unwrap();
+    casebook()
+        .args(["load", dir.path().to_str().unwrap(), "--max-inflate", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "gzip inflates beyond the 1 MiB cap (a gzip bomb?); not loaded",
+        ));
+}
+
+#[test]
+fn synth_writes_a_loadable_s3_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    casebook()
+        .args([
+            "synth",
+            dir.path().to_str().unwrap(),
+            "--events",
+            "2500",
+            "--per-file",
+            "400",
+        ])
+        .assert()
+        .success();
+    let events = jsonl(&[
+        "load",
+        dir.path().to_str().unwrap(),
+        "--filter",
+        &format!("access_key:{}", casebook::synth::NEEDLE_KEY),
+    ]);
+    assert!(
+        events
+            .iter()
+            .all(|e| e["access_key"] == casebook::synth::NEEDLE_KEY)
+    );
+    let stats = casebook()
+        .args(["stats", dir.path().to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stats: Value = serde_json::from_slice(&stats).unwrap();
+    assert_eq!(stats["events"], 2500);
+    assert_eq!(stats["files"].as_array().unwrap().len(), 7);
+    assert!(
+        stats["files"][0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("AWSLogs/111122223333/CloudTrail/")
+    );
+}
