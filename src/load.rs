@@ -38,19 +38,6 @@ pub struct FileReport {
     pub error: Option<String>,
 }
 
-impl FileReport {
-    fn failed(path: PathBuf, error: String) -> FileReport {
-        FileReport {
-            path,
-            container: None,
-            events: 0,
-            by_source: [0; Source::ALL.len()],
-            skipped: SkipLog::default(),
-            error: Some(error),
-        }
-    }
-}
-
 /// A loaded timeline with the files it came from and everything that was skipped.
 pub struct Loaded {
     pub timeline: Timeline,
@@ -76,17 +63,27 @@ pub struct LoadError(#[from] polars::prelude::PolarsError);
 
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadError> {
     let (found, missing) = files::discover(paths);
-    let results: Vec<(Batch, FileReport)> = found
+    // Each worker fills one batch with many files: few large columns instead of one per file.
+    let parts: Vec<(Batch, Vec<(usize, FileReport)>)> = found
         .into_par_iter()
         .enumerate()
-        .map(|(index, path)| load_file(index as u32, path, options))
+        .fold(
+            || (Batch::default(), Vec::new()),
+            |(mut batch, mut reports), (index, path)| {
+                let report = load_file(&mut batch, index as u32, path, options);
+                reports.push((index, report));
+                (batch, reports)
+            },
+        )
         .collect();
-    let mut batches = Vec::with_capacity(results.len());
-    let mut reports = Vec::with_capacity(results.len());
-    for (batch, report) in results {
+    let mut batches = Vec::with_capacity(parts.len());
+    let mut reports = Vec::new();
+    for (batch, part) in parts {
         batches.push(batch);
-        reports.push(report);
+        reports.extend(part);
     }
+    reports.sort_by_key(|(index, _)| *index);
+    let reports: Vec<FileReport> = reports.into_iter().map(|(_, report)| report).collect();
     let timeline = Timeline::from_batches(batches)?;
     let (timeline, duplicates) = drop_duplicates(timeline, &reports, options)?;
     Ok(Loaded {
@@ -133,30 +130,30 @@ fn drop_duplicates(
     Ok((timeline.without_rows(&duplicates)?, count))
 }
 
-fn load_file(index: u32, path: PathBuf, options: &LoadOptions) -> (Batch, FileReport) {
-    let mut batch = Batch::new(index);
-    let content = match files::read(&path, options.max_inflated) {
-        Ok(content) => content,
-        Err(error) => return (batch, FileReport::failed(path, error.to_string())),
-    };
-    let parsed = sources::parse_bytes(&content.bytes, &mut batch);
-    let (container, format_error) = match parsed {
-        Ok(container) => (Some(container), None),
+fn load_file(batch: &mut Batch, index: u32, path: PathBuf, options: &LoadOptions) -> FileReport {
+    batch.start_file(index);
+    let (container, error) = match files::read(&path, options.max_inflated) {
+        Ok(content) => {
+            let parsed = sources::parse_bytes(&content.bytes, batch);
+            let damage = content.damage.clone();
+            files::recycle(content);
+            match (parsed, damage) {
+                (Ok(container), damage) => (Some(container), damage),
+                (Err(error), Some(damage)) => (None, Some(format!("{damage}; {error}"))),
+                (Err(error), None) => (None, Some(error.to_string())),
+            }
+        }
         Err(error) => (None, Some(error.to_string())),
     };
-    let error = match (content.damage, format_error) {
-        (Some(damage), Some(format)) => Some(format!("{damage}; {format}")),
-        (damage, format) => damage.or(format),
-    };
-    let report = FileReport {
+    let counts = batch.finish_file();
+    FileReport {
         path,
         container,
-        events: batch.len(),
-        by_source: batch.by_source,
-        skipped: batch.skipped.clone(),
+        events: counts.events,
+        by_source: counts.by_source,
+        skipped: counts.skipped,
         error,
-    };
-    (batch, report)
+    }
 }
 
 /// Re-reads the original records of the given rows, grouped by file so each file is parsed once.
@@ -198,6 +195,7 @@ fn capture(path: &Path, ordinals: &HashSet<u32>, options: &LoadOptions) -> HashM
     };
     // Errors were reported at load time; what parses now is what loaded then.
     let _ = sources::parse_bytes(&content.bytes, &mut sink);
+    files::recycle(content);
     sink.found
 }
 

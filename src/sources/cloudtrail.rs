@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use serde_json::value::RawValue;
+use sonic_rs::LazyValue;
 
 use super::json::{Arr, Obj, Str};
 use super::{Context, EventSink, Location, Raw};
@@ -184,7 +184,7 @@ pub fn is_delivery_file(bytes: &[u8]) -> bool {
 /// Streams the `Records` array of a delivery file into the sink. An error names where the JSON
 /// broke; every record before that point has been emitted.
 pub fn parse_delivery_file(bytes: &[u8], sink: &mut dyn EventSink) -> Result<(), String> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut deserializer = sonic_rs::Deserializer::from_slice(bytes);
     let mut emitted = 0;
     let result = DeliveryFile {
         sink,
@@ -257,15 +257,15 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
         loop {
             let location = || root.index("Records", index);
             if self.sink.wants_raw() {
-                let Some(raw) = seq.next_element::<&'de RawValue>()? else {
+                let Some(raw) = seq.next_element::<LazyValue<'de>>()? else {
                     break;
                 };
-                match serde_json::from_str::<Obj<Record>>(raw.get()) {
+                match sonic_rs::from_str::<Obj<Record>>(raw.as_raw_str()) {
                     Ok(Obj(Some(record))) => emit(
                         record,
                         &context,
                         &location(),
-                        Some(Raw::Text(raw.get())),
+                        Some(Raw::Text(raw.as_raw_str())),
                         self.sink,
                     ),
                     _ => self.sink.skip(&location(), "not a JSON object".into()),

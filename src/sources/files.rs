@@ -58,14 +58,51 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, std::i
 }
 
 pub fn read(path: &Path, max_inflated: u64) -> Result<FileBytes, ReadError> {
-    let raw = std::fs::read(path)?;
+    let mut raw = buffers::take();
+    std::fs::File::open(path)?.read_to_end(&mut raw)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
-        gunzip(&raw, max_inflated)
+        let inflated = gunzip(&raw, max_inflated);
+        buffers::give_back(raw);
+        inflated
     } else {
         Ok(FileBytes {
             bytes: raw,
             damage: None,
         })
+    }
+}
+
+/// Hands a file's bytes back for the next read on this thread.
+pub fn recycle(content: FileBytes) {
+    buffers::give_back(content.bytes);
+}
+
+/// Per-thread spare buffers: loading thousands of files would otherwise fault in fresh pages
+/// for every one of them.
+mod buffers {
+    use std::cell::RefCell;
+
+    const KEEP: usize = 2;
+    const LARGEST_KEPT: usize = 64 << 20;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn take() -> Vec<u8> {
+        SPARE.with_borrow_mut(Vec::pop).unwrap_or_default()
+    }
+
+    pub fn give_back(mut buffer: Vec<u8>) {
+        if buffer.capacity() > LARGEST_KEPT {
+            return;
+        }
+        buffer.clear();
+        SPARE.with_borrow_mut(|spare| {
+            if spare.len() < KEEP {
+                spare.push(buffer);
+            }
+        });
     }
 }
 
@@ -134,20 +171,21 @@ mod libdeflate {
         if expected as u64 > max_inflated {
             return None;
         }
-        let mut out = vec![0u8; expected];
-        DECOMPRESSOR.with_borrow_mut(|decompressor| {
+        let mut out = super::buffers::take();
+        out.reserve(expected);
+        let whole = DECOMPRESSOR.with_borrow_mut(|decompressor| {
             let decompressor = decompressor.as_mut()?;
             let mut consumed = 0usize;
             let mut written = 0usize;
-            // SAFETY: input and output are valid for their lengths; libdeflate writes at most
-            // `out.len()` bytes and reports how many it consumed and wrote.
+            // SAFETY: the input is valid for its length and the output for `expected` bytes of
+            // spare capacity; libdeflate writes at most that and reports how much it wrote.
             let result = unsafe {
                 libdeflate_gzip_decompress_ex(
                     decompressor.0.as_ptr(),
                     compressed.as_ptr().cast(),
                     compressed.len(),
-                    out.as_mut_ptr().cast(),
-                    out.len(),
+                    out.spare_capacity_mut().as_mut_ptr().cast(),
+                    expected,
                     &mut consumed,
                     &mut written,
                 )
@@ -155,8 +193,14 @@ mod libdeflate {
             let whole = result == libdeflate_result_LIBDEFLATE_SUCCESS
                 && consumed == compressed.len()
                 && written == expected;
-            whole.then_some(())
-        })?;
+            Some(whole)
+        });
+        if whole != Some(true) {
+            super::buffers::give_back(out);
+            return None;
+        }
+        // SAFETY: libdeflate initialised exactly `expected` bytes.
+        unsafe { out.set_len(expected) };
         Some(out)
     }
 }

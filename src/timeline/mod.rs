@@ -4,15 +4,18 @@
 //! buffers), and [`Timeline::from_batches`] merges, sorts and deduplicates them. The original
 //! records are not in the frame: each row keeps its file and ordinal so they can be re-read.
 
+mod batch;
 pub mod filter;
 pub mod pivot;
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+pub use batch::{Batch, FileCounts};
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
 
 use polars::prelude::*;
 
-use crate::event::{EventRecord, EventSink, Location, Raw, Source};
+use crate::event::{EventRecord, Location};
 use filter::{Column as Col, Filter};
 
 /// Hidden columns: where a row's original record lives, and its deduplication fingerprint.
@@ -78,107 +81,9 @@ impl SkipLog {
     }
 }
 
-/// The events of one input file, as columns.
-pub struct Batch {
-    file: u32,
-    time: Vec<i64>,
-    strings: Vec<StringChunkedBuilder>,
-    severity: Vec<Option<f32>>,
-    ordinal: Vec<u32>,
-    fingerprint: Vec<Option<u64>>,
-    pub skipped: SkipLog,
-    pub by_source: [usize; Source::ALL.len()],
-}
-
-impl Batch {
-    pub fn new(file: u32) -> Batch {
-        Batch {
-            file,
-            time: Vec::new(),
-            strings: STRING_COLUMNS
-                .iter()
-                .map(|c| StringChunkedBuilder::new(c.name().into(), 256))
-                .collect(),
-            severity: Vec::new(),
-            ordinal: Vec::new(),
-            fingerprint: Vec::new(),
-            skipped: SkipLog::default(),
-            by_source: [0; Source::ALL.len()],
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.time.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.time.is_empty()
-    }
-
-    fn into_frame(self) -> PolarsResult<DataFrame> {
-        let height = self.time.len();
-        let mut columns = Vec::with_capacity(STRING_COLUMNS.len() + 5);
-        columns.push(Int64Chunked::from_vec(Col::Time.name().into(), self.time).into_column());
-        columns.extend(self.strings.into_iter().map(|b| b.finish().into_column()));
-        columns.push(
-            Float32Chunked::from_iter_options(
-                Col::Severity.name().into(),
-                self.severity.into_iter(),
-            )
-            .into_column(),
-        );
-        columns.push(UInt32Chunked::from_vec(FILE.into(), vec![self.file; height]).into_column());
-        columns.push(UInt32Chunked::from_vec(ORDINAL.into(), self.ordinal).into_column());
-        columns.push(
-            UInt64Chunked::from_iter_options(FINGERPRINT.into(), self.fingerprint.into_iter())
-                .into_column(),
-        );
-        DataFrame::new(height, columns)
-    }
-}
-
-impl EventSink for Batch {
-    fn event(&mut self, record: EventRecord<'_>, _raw: Option<Raw<'_>>) {
-        let ordinal = self.ordinal.len() as u32;
-        self.fingerprint
-            .push(record.id.is_some().then(|| fingerprint(&record)));
-        self.by_source[record.source as usize] += 1;
-        let resources = record.resources.join(&RESOURCE_SEPARATOR.to_string());
-        let values: [Option<&str>; 16] = [
-            Some(record.source.as_str()),
-            Some(record.class.as_str()),
-            Some(&record.action),
-            Some(record.outcome.as_str()),
-            record.error_code.as_deref(),
-            record.actor.as_deref(),
-            record.role.as_deref(),
-            record.access_key.as_deref(),
-            record.account.as_deref(),
-            record.region.as_deref(),
-            record.src_ip.as_deref(),
-            record.dst_ip.as_deref(),
-            record.user_agent.as_deref(),
-            (!resources.is_empty()).then_some(resources.as_str()),
-            Some(&record.summary),
-            record.id.as_deref(),
-        ];
-        for (builder, value) in self.strings.iter_mut().zip(values) {
-            builder.append_option(value);
-        }
-        self.time.push(record.time);
-        self.severity.push(record.severity);
-        self.ordinal.push(ordinal);
-    }
-
-    fn skip(&mut self, location: &Location, reason: String) {
-        self.skipped.add(location, reason);
-    }
-}
-
 /// Nominates an event for deduplication: the source's id together with what the event says.
 fn fingerprint(record: &EventRecord) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (
+    foldhash::fast::FixedState::default().hash_one((
         record.source,
         &record.id,
         record.time,
@@ -189,9 +94,7 @@ fn fingerprint(record: &EventRecord) -> u64 {
         &record.dst_ip,
         &record.resources,
         &record.summary,
-    )
-        .hash(&mut hasher);
-    hasher.finish()
+    ))
 }
 
 /// Where a row's original record is: the file's index in the load and the event's ordinal in it.
@@ -236,16 +139,27 @@ impl Timeline {
         let mut frames = batches.into_iter().map(Batch::into_frame);
         let mut frame = match frames.next() {
             Some(first) => first?,
-            None => Batch::new(0).into_frame()?,
+            None => Batch::default().into_frame()?,
         };
         for next in frames {
             frame.vstack_mut_owned(next?)?;
         }
-        frame.rechunk_mut();
-        let frame = frame.sort(
-            [Col::Time.name(), FILE, ORDINAL],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )?;
+        // Batches are stacked in file order and each is in ordinal order, so a stable sort by time
+        // alone orders by (time, file, ordinal). Reordering one column at a time keeps the peak
+        // at the data plus one column, not two copies of everything.
+        let order = frame
+            .column(Col::Time.name())?
+            .i64()?
+            .arg_sort(SortOptions {
+                maintain_order: true,
+                ..SortOptions::default()
+            });
+        let height = frame.height();
+        let mut columns = frame.into_columns();
+        for column in &mut columns {
+            *column = column.take(&order)?;
+        }
+        let frame = DataFrame::new(height, columns)?;
         Ok(Timeline { frame })
     }
 
@@ -254,14 +168,17 @@ impl Timeline {
     /// from the originals, since some sources reuse ids for distinct events.
     pub fn duplicate_candidates(&self) -> PolarsResult<Vec<Vec<usize>>> {
         let fingerprints = self.frame.column(FINGERPRINT)?.u64()?;
-        let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
-        for (row, fingerprint) in fingerprints.iter().enumerate() {
-            if let Some(fingerprint) = fingerprint {
-                groups.entry(fingerprint).or_default().push(row);
-            }
-        }
-        let mut groups: Vec<Vec<usize>> =
-            groups.into_values().filter(|rows| rows.len() > 1).collect();
+        let mut keyed: Vec<(u64, usize)> = fingerprints
+            .iter()
+            .enumerate()
+            .filter_map(|(row, fingerprint)| fingerprint.map(|f| (f, row)))
+            .collect();
+        keyed.sort_unstable();
+        let mut groups: Vec<Vec<usize>> = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|group| group.len() > 1)
+            .map(|group| group.iter().map(|(_, row)| *row).collect())
+            .collect();
         groups.sort_unstable();
         Ok(groups)
     }
@@ -423,7 +340,7 @@ impl Timeline {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::event::{EventClass, Outcome};
+    use crate::event::{EventClass, EventSink, Outcome, Source};
     use crate::time::parse_timestamp;
     use std::borrow::Cow;
 
@@ -450,7 +367,8 @@ pub(crate) mod tests {
             .into_iter()
             .enumerate()
             .map(|(file, events)| {
-                let mut batch = Batch::new(file as u32);
+                let mut batch = Batch::default();
+                batch.start_file(file as u32);
                 for event in events {
                     batch.event(event, None);
                 }
