@@ -253,13 +253,29 @@ impl<'a> EventRecord<'a> {
         }
     }
 
-    /// Adds a resource unless it is empty or already listed.
+    /// Adds a resource unless it is empty or already named: an id that an ARN already listed
+    /// ends with (`orders` beside `arn:aws:s3:::orders`) adds nothing a resource filter would not
+    /// find through the ARN.
     pub fn add_resource(&mut self, resource: impl Into<Text<'a>>) {
         let resource = resource.into();
-        if !resource.is_empty() && !self.resources.contains(&resource) {
+        let named = self.resources.iter().any(|known| names(known, &resource));
+        if !resource.is_empty() && !named {
             self.resources.push(resource);
         }
     }
+}
+
+/// Whether `known` is `id` itself or an ARN ending in it after a `:` or `/`.
+pub fn names(known: &str, id: &str) -> bool {
+    if known.len() == id.len() {
+        return known.eq_ignore_ascii_case(id);
+    }
+    let Some(start) = known.len().checked_sub(id.len() + 1) else {
+        return false;
+    };
+    matches!(known.as_bytes()[start], b'/' | b':')
+        && known.is_char_boundary(start + 1)
+        && known[start + 1..].eq_ignore_ascii_case(id)
 }
 
 /// Converts an optional borrowed or owned string into the model's text, dropping empty values
@@ -362,6 +378,21 @@ mod tests {
         for source in Source::ALL {
             assert_eq!(source.as_str().parse::<Source>(), Ok(source));
         }
+    }
+
+    #[test]
+    fn an_arn_names_the_id_it_ends_with() {
+        assert!(names("arn:aws:ec2:eu-west-1:1:instance/i-0abc", "i-0abc"));
+        assert!(names("arn:aws:s3:::orders", "ORDERS"));
+        assert!(names("orders", "orders"));
+        assert!(!names("arn:aws:s3:::my-orders", "orders"));
+        assert!(!names("orders", "arn:aws:s3:::orders"));
+        let mut record = EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, "GetObject");
+        record.add_resource("arn:aws:s3:::orders/a.csv");
+        record.add_resource("orders/a.csv");
+        record.add_resource("orders");
+        record.add_resource("");
+        assert_eq!(record.resources, ["arn:aws:s3:::orders/a.csv", "orders"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Deterministic synthetic CloudTrail in the S3 delivery layout, for benchmarks and tests.
 //!
-//! Records look like real ones (≈1 KB each, the same fields and nesting as management and S3
-//! data events). One access key, [`NEEDLE_KEY`], is used for one event in a thousand, so a
+//! Records look like real ones (≈1.1 KB each on average, the fields and nesting of management
+//! events and S3 data events). One access key, [`NEEDLE_KEY`], is used for one event in a thousand, so a
 //! benchmark can filter for a rare entity.
 
 use std::io::Write;
@@ -126,6 +126,23 @@ fn record(rng: &mut Rng, region: &str, time: i64) -> String {
         ""
     };
     let bucket = rng.pick(&["orders-prod", "artifacts-ci", "tf-state", "static-assets"]);
+    // S3 calls are data events naming the object; the rest are management events.
+    let (request, resources, category) = if service == "s3.amazonaws.com" {
+        let object = rng.next() & 0xff_ffff;
+        (
+            format!(r#"{{"bucketName":"{bucket}","key":"data/{object}.json"}}"#),
+            format!(
+                r#""resources":[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{bucket}/data/{object}.json"}},{{"accountId":"{ACCOUNT}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}],"#
+            ),
+            "Data",
+        )
+    } else {
+        (
+            format!(r#"{{"roleSessionName":"session-{user}"}}"#),
+            String::new(),
+            "Management",
+        )
+    };
     format!(
         concat!(
             r#"{{"eventVersion":"1.09","userIdentity":{{"type":"AssumedRole","principalId":"AROAEXAMPLE{user:04}:session-{user}","#,
@@ -133,11 +150,9 @@ fn record(rng: &mut Rng, region: &str, time: i64) -> String {
             r#""sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROAEXAMPLE{user:04}","arn":"arn:aws:iam::{account}:role/app-role-{role}","#,
             r#""accountId":"{account}","userName":"app-role-{role}"}},"attributes":{{"creationDate":"{time}","mfaAuthenticated":"false"}}}}}},"#,
             r#""eventTime":"{time}","eventSource":"{service}","eventName":"{name}","awsRegion":"{region}","sourceIPAddress":"{ip}","#,
-            r#""userAgent":"{agent}",{error}"requestParameters":{{"bucketName":"{bucket}","key":"data/{object}.json","Host":"{bucket}.s3.{region}.amazonaws.com"}},"#,
-            r#""responseElements":null,"additionalEventData":{{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"{request}","bytesTransferredOut":{bytes}}},"#,
-            r#""requestID":"{request}","eventID":"{event_id}","readOnly":true,"resources":[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{bucket}/data/{object}.json"}},"#,
-            r#"{{"accountId":"{account}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}],"eventType":"AwsApiCall","managementEvent":false,"#,
-            r#""recipientAccountId":"{account}","eventCategory":"Data","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"{bucket}.s3.{region}.amazonaws.com"}}}}"#
+            r#""userAgent":"{agent}",{error}"requestParameters":{request},"responseElements":null,"#,
+            r#""requestID":"{request_id}","eventID":"{event_id}","readOnly":true,{resources}"eventType":"AwsApiCall","#,
+            r#""managementEvent":{management},"recipientAccountId":"{account}","eventCategory":"{category}"}}"#
         ),
         account = ACCOUNT,
         user = user,
@@ -150,11 +165,12 @@ fn record(rng: &mut Rng, region: &str, time: i64) -> String {
         ip = ip,
         agent = agent,
         error = error,
-        bucket = bucket,
-        object = rng.next() & 0xff_ffff,
-        request = format!("{:016X}{:016X}", rng.next(), rng.next()),
-        bytes = rng.below(1 << 20),
+        request = request,
+        request_id = format!("{:016X}{:016X}", rng.next(), rng.next()),
         event_id = uuid_like(rng),
+        resources = resources,
+        management = category == "Management",
+        category = category,
     )
 }
 

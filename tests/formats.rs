@@ -318,10 +318,7 @@ fn config_item_keeps_its_resource() {
             src_ip: None,
             dst_ip: None,
             user_agent: None,
-            resources: &[
-                "arn:aws:ec2:us-east-1:264683526309:security-group/sg-1d56fc66",
-                "sg-1d56fc66",
-            ],
+            resources: &["arn:aws:ec2:us-east-1:264683526309:security-group/sg-1d56fc66"],
             summary: "AWS::EC2::SecurityGroup sg-1d56fc66: OK",
             id: Some("58"),
         },

@@ -264,7 +264,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                     Ok(Obj(Some(record))) => emit(
                         record,
                         &context,
-                        &location(),
+                        &location,
                         Some(Raw::Text(raw.as_raw_str())),
                         self.sink,
                     ),
@@ -275,7 +275,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                     break;
                 };
                 match record.0 {
-                    Some(record) => emit(record, &context, &location(), None, self.sink),
+                    Some(record) => emit(record, &context, &location, None, self.sink),
                     None => self.sink.skip(&location(), "not a JSON object".into()),
                 }
             }
@@ -291,22 +291,23 @@ pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &
     match Obj::<Record>::deserialize(value) {
         Ok(Obj(Some(record))) => {
             let raw = sink.wants_raw().then_some(Raw::Json(value));
-            emit(record, context, location, raw, sink);
+            emit(record, context, &|| location.clone(), raw, sink);
         }
         _ => sink.skip(location, "CloudTrail record is not a JSON object".into()),
     }
 }
 
+/// Maps and emits one record; `location` is only built when the record is skipped.
 fn emit(
     record: Record<'_>,
     context: &Context,
-    location: &Location,
+    location: &dyn Fn() -> Location,
     raw: Option<Raw<'_>>,
     sink: &mut dyn EventSink,
 ) {
     match to_event(record, context) {
         Ok(event) => sink.event(event, raw),
-        Err(reason) => sink.skip(location, reason),
+        Err(reason) => sink.skip(&location(), reason),
     }
 }
 
@@ -395,8 +396,8 @@ fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord
     let service = record
         .event_source
         .get()
-        .map(|s| s.trim_end_matches(".amazonaws.com").to_owned());
-    event.summary = summary(&event, service.as_deref(), insight.as_ref());
+        .map(|s| s.trim_end_matches(".amazonaws.com"));
+    event.summary = summary(&event, service, insight.as_ref());
     Ok(event)
 }
 
@@ -481,13 +482,10 @@ mod tests {
         assert_eq!(event.src_ip.as_deref(), Some("203.0.113.9"));
         assert_eq!(event.user_agent.as_deref(), Some("aws-cli/2.0"));
         assert_eq!(event.id.as_deref(), Some("e1"));
+        // `orders/2022/a.csv` is named by the object's ARN already; the bucket is not.
         assert_eq!(
             event.resources,
-            [
-                "arn:aws:s3:::orders/2022/a.csv",
-                "orders/2022/a.csv",
-                "orders"
-            ]
+            ["arn:aws:s3:::orders/2022/a.csv", "orders"]
         );
         assert_eq!(
             event.summary,

@@ -104,10 +104,7 @@ mod tests {
         assert_eq!(event.id.as_deref(), Some("1700000000001"));
         assert_eq!(
             event.resources,
-            [
-                "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc",
-                "sg-0abc"
-            ]
+            ["arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc"]
         );
         assert_eq!(event.summary, "AWS::EC2::SecurityGroup sg-0abc (web): OK");
         assert_eq!(sink.raws[0]["relationships"][0]["resourceId"], "vpc-1");

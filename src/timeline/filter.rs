@@ -185,16 +185,7 @@ impl Matcher {
             Matcher::Cidr(net) => candidate
                 .parse::<IpAddr>()
                 .is_ok_and(|ip| net.contains(&ip)),
-            Matcher::ResourceId(id) => {
-                candidate.eq_ignore_ascii_case(id)
-                    || candidate.len() > id.len()
-                        && candidate.is_char_boundary(candidate.len() - id.len())
-                        && candidate[candidate.len() - id.len()..].eq_ignore_ascii_case(id)
-                        && matches!(
-                            candidate.as_bytes()[candidate.len() - id.len() - 1],
-                            b'/' | b':'
-                        )
-            }
+            Matcher::ResourceId(id) => crate::event::names(candidate, id),
         }
     }
 

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::event::{EventRecord, Location};
 use filter::{Column as Col, Filter};
@@ -145,8 +146,8 @@ impl Timeline {
             frame.vstack_mut_owned(next?)?;
         }
         // Batches are stacked in file order and each is in ordinal order, so a stable sort by time
-        // alone orders by (time, file, ordinal). Reordering one column at a time keeps the peak
-        // at the data plus one column, not two copies of everything.
+        // alone orders by (time, file, ordinal). Reordering column by column (one per worker)
+        // keeps the peak at the data plus a few columns, not two copies of everything.
         let order = frame
             .column(Col::Time.name())?
             .i64()?
@@ -156,9 +157,10 @@ impl Timeline {
             });
         let height = frame.height();
         let mut columns = frame.into_columns();
-        for column in &mut columns {
+        columns.par_iter_mut().try_for_each(|column| {
             *column = column.take(&order)?;
-        }
+            PolarsResult::Ok(())
+        })?;
         let frame = DataFrame::new(height, columns)?;
         Ok(Timeline { frame })
     }
