@@ -396,7 +396,7 @@ fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord
     let service = record
         .event_source
         .get()
-        .map(|s| s.trim_end_matches(".amazonaws.com"));
+        .map(|s| s.strip_suffix(".amazonaws.com").unwrap_or(s));
     event.summary = summary(&event, service, insight.as_ref());
     Ok(event)
 }

@@ -4,8 +4,6 @@
 //! repeat (the same principal, role, user agent or account on thousands of events) are stored
 //! once per batch: later rows reuse the first row's view.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, View};
 
@@ -33,14 +31,14 @@ const MAX_INTERNED: usize = 4096;
 struct TextColumn {
     array: MutableBinaryViewArray<str>,
     /// Values seen in this batch and their views, for interned columns.
-    seen: Option<HashMap<Box<str>, View>>,
+    seen: Option<foldhash::HashMap<Box<str>, View>>,
 }
 
 impl TextColumn {
     fn new(column: Col) -> TextColumn {
         TextColumn {
             array: MutableBinaryViewArray::new(),
-            seen: INTERNED.contains(&column).then(HashMap::new),
+            seen: INTERNED.contains(&column).then(foldhash::HashMap::default),
         }
     }
 
