@@ -533,3 +533,45 @@ fn fluent_bit_container_lines_in_a_get_log_events_export() {
         "a line that is not JSON stays a plain log line"
     );
 }
+
+#[test]
+fn an_organization_trail_tree_with_pretty_and_json_lines_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir
+        .path()
+        .join("AWSLogs/o-aa111bb222/111122223333/CloudTrail/us-east-1/2026/11/30");
+    std::fs::create_dir_all(&day).unwrap();
+    let record = line_of(
+        "streamalert/community/cloudwatch_events/cloudtrail_ec2_image_creation.data.jsonl",
+        1,
+    );
+    let detail: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&record).unwrap()["detail"].clone();
+    let pretty = serde_json::to_string_pretty(&serde_json::json!({ "Records": [detail] })).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, pretty.as_bytes()).unwrap();
+    std::fs::write(
+        day.join("111122223333_CloudTrail_us-east-1_20261130T0305Z_x.json.gz"),
+        gz.finish().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("lines.jsonl"),
+        format!(
+            "{detail}\n{}\n",
+            detail.to_string().replace("CreateImage", "CopyImage")
+        ),
+    )
+    .unwrap();
+    let loaded = load_paths(&[dir.path().to_path_buf()]);
+    let actions: Vec<_> = loaded
+        .timeline
+        .rows()
+        .unwrap()
+        .iter()
+        .map(|r| r.get(Column::Action).unwrap().to_owned())
+        .collect();
+    // The pretty delivery file and the first JSON line hold the same record: it counts once.
+    assert_eq!(actions, ["CreateImage", "CopyImage"]);
+    assert_eq!(loaded.duplicates, 1);
+}

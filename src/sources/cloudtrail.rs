@@ -169,6 +169,8 @@ struct InsightDetails<'a> {
     event_name: Str<'a>,
     #[serde(borrow, rename = "insightType")]
     insight_type: Str<'a>,
+    #[serde(borrow, rename = "eventSource")]
+    event_source: Str<'a>,
 }
 
 /// A CloudTrail S3 delivery file, `{"Records":[...]}`: the only key, compact or pretty, one
@@ -393,10 +395,12 @@ fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord
         add_request_resources(&mut event, request);
     }
 
-    let service = record
+    // Insights events name the service inside their details.
+    let source = record
         .event_source
         .get()
-        .map(|s| s.strip_suffix(".amazonaws.com").unwrap_or(s));
+        .or(insight.as_ref().and_then(|i| i.event_source.get()));
+    let service = source.map(|s| s.strip_suffix(".amazonaws.com").unwrap_or(s));
     event.summary = summary(&event, service, insight.as_ref());
     Ok(event)
 }
@@ -512,6 +516,23 @@ mod tests {
             "{error}"
         );
         assert_eq!(sink.events.len(), 1);
+    }
+
+    #[test]
+    fn maps_an_insights_event() {
+        // The shape AWS documents for CloudTrail Insights events in S3 delivery files.
+        let insight = r#"{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-30T03:00:00Z","awsRegion":"us-east-1","eventID":"a9edc959-9488-4790-be0f-05d60e56b547","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"12edc982-3348-4794-83d3-a3db26525049","insightDetails":{"state":"Start","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.01},"insight":{"average":12}}}},"eventCategory":"Insight"}]}"#;
+        let (_, sink) = parse(insight.as_bytes());
+        let event = &sink.events[0];
+        assert_eq!(event.class, EventClass::Finding);
+        assert_eq!(event.action, "CreateAccessKey");
+        assert_eq!(event.outcome, Outcome::Unknown);
+        assert_eq!(event.account.as_deref(), Some("111122223333"));
+        assert_eq!(event.region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            event.summary,
+            "ApiCallRateInsight Start: unusual iam:CreateAccessKey activity"
+        );
     }
 
     #[test]

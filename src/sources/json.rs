@@ -78,6 +78,37 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
+/// Visitor methods that accept every scalar JSON value and yield `$empty`: the field had a
+/// shape the projection does not read.
+macro_rules! ignore_scalars {
+    ($value:ty, $empty:expr) => {
+        fn visit_borrowed_str<E>(self, _: &'de str) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_unit<E>(self) -> Result<$value, E> {
+            Ok($empty)
+        }
+        fn visit_none<E>(self) -> Result<$value, E> {
+            Ok($empty)
+        }
+    };
+}
+
 /// An object field: the projection `T` when the value is an object, `None` for anything else.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Obj<T>(pub Option<T>);
@@ -105,30 +136,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Obj(None))
             }
-            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_unit<E>(self) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
-            fn visit_none<E>(self) -> Result<Obj<T>, E> {
-                Ok(Obj(None))
-            }
+            ignore_scalars!(Obj<T>, Obj(None));
         }
 
         deserializer.deserialize_any(ObjVisitor(PhantomData))
@@ -166,30 +174,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Arr<T> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(Arr(Vec::new()))
             }
-            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_unit<E>(self) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
-            fn visit_none<E>(self) -> Result<Arr<T>, E> {
-                Ok(Arr(Vec::new()))
-            }
+            ignore_scalars!(Arr<T>, Arr(Vec::new()));
         }
 
         deserializer.deserialize_any(ArrVisitor(PhantomData))
