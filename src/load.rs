@@ -45,16 +45,8 @@ pub struct Loaded {
     pub files: Vec<FileReport>,
     /// Paths given that do not exist or cannot be listed.
     pub missing: Vec<(PathBuf, std::io::Error)>,
-    /// Events dropped because another file held the same event.
+    /// Events dropped because they were loaded twice (their original records are equal).
     pub duplicates: usize,
-}
-
-impl Loaded {
-    pub fn path(&self, record: RecordRef) -> Option<&Path> {
-        self.files
-            .get(record.file as usize)
-            .map(|f| f.path.as_path())
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,9 +125,9 @@ fn drop_duplicates(
 fn load_file(batch: &mut Batch, index: u32, path: PathBuf, options: &LoadOptions) -> FileReport {
     batch.start_file(index);
     let (container, error) = match files::read(&path, options.max_inflated) {
-        Ok(content) => {
+        Ok(mut content) => {
             let parsed = sources::parse_bytes(&content.bytes, batch);
-            let damage = content.damage.clone();
+            let damage = content.damage.take();
             files::recycle(content);
             match (parsed, damage) {
                 (Ok(container), damage) => (Some(container), damage),

@@ -266,9 +266,14 @@ fn emit<'a>(
     };
     let protocol = field("protocol").map(|p| protocol_name(&p));
     event.summary = match (&event.src_ip, &event.dst_ip) {
-        (None, None) => format!("{} {}", event.action, status.as_deref().unwrap_or(""))
-            .trim()
-            .to_owned(),
+        // NODATA / SKIPDATA records say something about an interface, not a connection.
+        (None, None) => {
+            let interface = event.resources.first().map_or("?", |r| r.as_ref());
+            format!(
+                "{} on {interface}",
+                status.as_deref().unwrap_or(&event.action)
+            )
+        }
         _ => format!(
             "{} → {} {} {} pkts {} B {}",
             endpoint(&event.src_ip, field("srcport")),
