@@ -42,9 +42,9 @@ pub struct Record<'a> {
     #[serde(borrow, rename = "errorCode", alias = "errorcode")]
     error_code: Str<'a>,
     #[serde(borrow, rename = "userIdentity", alias = "useridentity")]
-    user_identity: Obj<UserIdentity<'a>>,
+    user_identity: Obj<Box<UserIdentity<'a>>>,
     #[serde(borrow, rename = "requestParameters", alias = "requestparameters")]
-    request: Obj<Parameters<'a>>,
+    request: Obj<Box<Parameters<'a>>>,
     #[serde(borrow, rename = "responseElements", alias = "responseelements")]
     response: Obj<Response<'a>>,
     #[serde(borrow)]
@@ -262,7 +262,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                 let Some(raw) = seq.next_element::<LazyValue<'de>>()? else {
                     break;
                 };
-                match sonic_rs::from_str::<Obj<Record>>(raw.as_raw_str()) {
+                match sonic_rs::from_str::<Obj<Box<Record>>>(raw.as_raw_str()) {
                     Ok(Obj(Some(record))) => emit(
                         record,
                         &context,
@@ -273,7 +273,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                     _ => self.sink.skip(&location(), "not a JSON object".into()),
                 }
             } else {
-                let Some(record) = seq.next_element::<Obj<Record>>()? else {
+                let Some(record) = seq.next_element::<Obj<Box<Record>>>()? else {
                     break;
                 };
                 match record.0 {
@@ -290,7 +290,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
 
 /// One CloudTrail record held as a JSON value (JSON lines, envelopes).
 pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &mut dyn EventSink) {
-    match Obj::<Record>::deserialize(value) {
+    match Obj::<Box<Record>>::deserialize(value) {
         Ok(Obj(Some(record))) => {
             let raw = sink.wants_raw().then_some(Raw::Json(value));
             emit(record, context, &|| location.clone(), raw, sink);
@@ -301,7 +301,7 @@ pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &
 
 /// Maps and emits one record; `location` is only built when the record is skipped.
 fn emit(
-    record: Record<'_>,
+    record: Box<Record<'_>>,
     context: &Context,
     location: &dyn Fn() -> Location,
     raw: Option<Raw<'_>>,
@@ -313,7 +313,9 @@ fn emit(
     }
 }
 
-fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord<'a>, String> {
+/// Records are boxed: the projection is large, and moving it by value costs more than one allocation.
+fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventRecord<'a>, String> {
+    let record = *record;
     let time = record
         .event_time
         .get()
@@ -360,6 +362,7 @@ fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord
     }
 
     if let Some(identity) = record.user_identity.0 {
+        let identity = *identity;
         let is_role_session = identity.kind.get() == Some("AssumedRole");
         let issuer = identity
             .session
@@ -405,7 +408,7 @@ fn to_event<'a>(record: Record<'a>, context: &Context<'a>) -> Result<EventRecord
     Ok(event)
 }
 
-fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Parameters<'a>) {
+fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Box<Parameters<'a>>) {
     let bucket = request.bucket_name.take();
     if let (Some(bucket), Some(key)) = (&bucket, request.key.get()) {
         event.add_resource(format!("{bucket}/{key}"));
