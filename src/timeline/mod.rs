@@ -82,19 +82,15 @@ impl SkipLog {
     }
 }
 
-/// Nominates an event for deduplication: the source's id together with what the event says.
+/// Nominates an event for deduplication. The original records decide (see
+/// [`Timeline::duplicate_candidates`]), so this only has to be cheap and rarely shared by
+/// distinct events: the source's id, when and what.
 fn fingerprint(record: &EventRecord) -> u64 {
     foldhash::fast::FixedState::default().hash_one((
         record.source,
         &record.id,
         record.time,
         &record.action,
-        &record.actor,
-        &record.access_key,
-        &record.src_ip,
-        &record.dst_ip,
-        &record.resources,
-        &record.summary,
     ))
 }
 
@@ -165,9 +161,9 @@ impl Timeline {
         Ok(Timeline { frame })
     }
 
-    /// Groups of rows (in time order, two or more each) that look like the same event: the same
-    /// source id and the same normalised fields. Whether they are is for the caller to decide
-    /// from the originals, since some sources reuse ids for distinct events.
+    /// Groups of rows (in time order, two or more each) that may be the same event: the same
+    /// source id, time and action. Whether they are is for the caller to decide from the
+    /// originals, since some sources reuse ids for distinct events.
     pub fn duplicate_candidates(&self) -> PolarsResult<Vec<Vec<usize>>> {
         let fingerprints = self.frame.column(FINGERPRINT)?.u64()?;
         let mut keyed: Vec<(u64, usize)> = fingerprints
