@@ -334,6 +334,29 @@ mod tests {
     }
 
     #[test]
+    fn an_ecs_record_under_its_header_names_the_cluster_service_and_task() {
+        let text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status ecs-cluster-name ecs-service-name ecs-task-arn ecs-container-id\n\
+            7 123456789010 eni-0ecs 10.0.5.9 198.51.100.23 40412 443 6 12 4096 1764471720 1764471780 ACCEPT OK orders-cluster orders-api arn:aws:ecs:eu-west-1:123456789010:task/orders-cluster/0a1b2c 5f4e3d\n";
+        let (result, sink) = parse(text.as_bytes());
+        assert_eq!(result, Ok(Container::FlowLogText));
+        let event = &sink.events[0];
+        assert_eq!(event.dst_ip.as_deref(), Some("198.51.100.23"));
+        assert_eq!(
+            event.resources,
+            [
+                "eni-0ecs",
+                "orders-cluster",
+                "orders-api",
+                "arn:aws:ecs:eu-west-1:123456789010:task/orders-cluster/0a1b2c"
+            ]
+        );
+        assert_eq!(
+            event.summary,
+            "10.0.5.9:40412 → 198.51.100.23:443 TCP 12 pkts 4096 B ACCEPT"
+        );
+    }
+
+    #[test]
     fn reads_a_transit_gateway_record_and_a_json_wrapped_line() {
         let tgw = "6 TransitGateway 123456789010 tgw-1 tgw-attach-1 123456789010 123456789010 vpc-a vpc-b subnet-a subnet-b eni-a eni-b use1-az1 use1-az2 tgw-attach-2 10.0.0.1 10.1.0.1 443 51000 6 10 840 1764471720 1764471780 OK IPv4 0 0 0 0 19 us-east-1 ingress - -";
         let (_, sink) = parse(tgw.as_bytes());
