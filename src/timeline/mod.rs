@@ -154,7 +154,9 @@ impl Timeline {
         let height = frame.height();
         let mut columns = frame.into_columns();
         columns.par_iter_mut().try_for_each(|column| {
-            *column = column.take(&order)?;
+            // One chunk first: a gather over one string-view chunk moves only the 16-byte views
+            // and shares the string buffers, while over several chunks it copies every string.
+            *column = column.rechunk().take(&order)?;
             PolarsResult::Ok(())
         })?;
         let frame = DataFrame::new(height, columns)?;
