@@ -40,6 +40,7 @@ const fn files_cap_mib() -> u64 {
 enum Command {
     /// Load files or folders and print their events in time order.
     Load {
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -50,6 +51,7 @@ enum Command {
     /// Everything one entity did: KIND is principal, access_key, ip, resource, account, region
     /// or user_agent.
     Pivot {
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// The entity, as KIND=VALUE (e.g. access_key=ASIAEXAMPLE).
@@ -73,8 +75,10 @@ enum Command {
     },
     /// Counts by source and by entity, the time span, and what was skipped per file and why.
     Stats {
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// table for people, json for tools.
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
@@ -106,6 +110,7 @@ struct Selection {
 
 #[derive(clap::Args)]
 struct EventOutput {
+    /// table for people; jsonl (with each event's original record) and csv for tools.
     #[arg(long, value_enum, default_value_t = output::Format::Table)]
     format: output::Format,
     /// Print at most this many events.
