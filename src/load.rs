@@ -98,11 +98,17 @@ fn drop_duplicates(
     if groups.is_empty() {
         return Ok((timeline, 0));
     }
+    let times = timeline.times()?;
     let refs = groups
         .iter()
         .flatten()
-        .map(|row| timeline.record_ref(*row))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|row| {
+            Ok((
+                timeline.record_ref(*row)?,
+                times.get(*row).unwrap_or_default(),
+            ))
+        })
+        .collect::<Result<Vec<_>, LoadError>>()?;
     let originals = original_records(reports, &refs, options);
     let mut duplicates = HashSet::new();
     for group in groups {
@@ -148,26 +154,28 @@ fn load_file(batch: &mut Batch, index: u32, path: PathBuf, options: &LoadOptions
     }
 }
 
-/// Re-reads the original records of the given rows, grouped by file so each file is parsed once.
-/// Rows whose file can no longer be read are missing from the result.
+/// Re-reads the original records of the given rows (where they are, and the event time they
+/// had), grouped by file so each file is parsed once. A record is only returned when the event at
+/// that place still has that time: a file changed since the load yields nothing rather than the
+/// wrong record. Rows whose file can no longer be read are missing from the result too.
 pub fn original_records(
     reports: &[FileReport],
-    records: &[RecordRef],
+    records: &[(RecordRef, i64)],
     options: &LoadOptions,
 ) -> HashMap<RecordRef, Value> {
-    let mut by_file: HashMap<u32, HashSet<u32>> = HashMap::new();
-    for record in records {
+    let mut by_file: HashMap<u32, HashMap<u32, i64>> = HashMap::new();
+    for (record, time) in records {
         by_file
             .entry(record.file)
             .or_default()
-            .insert(record.ordinal);
+            .insert(record.ordinal, *time);
     }
     by_file
         .into_par_iter()
-        .flat_map_iter(|(file, ordinals)| {
+        .flat_map_iter(|(file, wanted)| {
             let found = reports
                 .get(file as usize)
-                .map(|report| capture(&report.path, &ordinals, options))
+                .map(|report| capture(&report.path, &wanted, options))
                 .unwrap_or_default();
             found
                 .into_iter()
@@ -176,12 +184,12 @@ pub fn original_records(
         .collect()
 }
 
-fn capture(path: &Path, ordinals: &HashSet<u32>, options: &LoadOptions) -> HashMap<u32, Value> {
+fn capture(path: &Path, wanted: &HashMap<u32, i64>, options: &LoadOptions) -> HashMap<u32, Value> {
     let Ok(content) = files::read(path, options.max_inflated) else {
         return HashMap::new();
     };
     let mut sink = Capture {
-        wanted: ordinals,
+        wanted,
         next: 0,
         found: HashMap::new(),
     };
@@ -193,7 +201,8 @@ fn capture(path: &Path, ordinals: &HashSet<u32>, options: &LoadOptions) -> HashM
 
 /// Collects the original records at given ordinals, counting events exactly as [`Batch`] does.
 struct Capture<'w> {
-    wanted: &'w HashSet<u32>,
+    /// Ordinal → the event time the row has.
+    wanted: &'w HashMap<u32, i64>,
     next: u32,
     found: HashMap<u32, Value>,
 }
@@ -202,8 +211,9 @@ impl EventSink for Capture<'_> {
     fn wants_raw(&self) -> bool {
         true
     }
-    fn event(&mut self, _record: EventRecord<'_>, raw: Option<Raw<'_>>) {
-        if let Some(raw) = raw.filter(|_| self.wanted.contains(&self.next)) {
+    fn event(&mut self, record: EventRecord<'_>, raw: Option<Raw<'_>>) {
+        let same_event = self.wanted.get(&self.next) == Some(&record.time);
+        if let Some(raw) = raw.filter(|_| same_event) {
             self.found.insert(self.next, raw.to_json());
         }
         self.next += 1;

@@ -223,3 +223,25 @@ fn a_missing_path_is_reported_and_the_rest_loads() {
     assert_eq!(loaded.missing[0].1.kind(), std::io::ErrorKind::NotFound);
     assert_eq!(loaded.timeline.len(), 1);
 }
+
+#[test]
+fn a_file_changed_after_loading_never_shows_the_wrong_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trail.json");
+    let later = GOOD_RECORD
+        .replace("03:00:00Z", "03:05:00Z")
+        .replace("ok-1", "ok-2");
+    std::fs::write(&path, format!("{{\"Records\":[{GOOD_RECORD},{later}]}}")).unwrap();
+    let loaded = load_paths(std::slice::from_ref(&path));
+    let rows = loaded.timeline.rows().unwrap();
+    let refs: Vec<_> = rows.iter().map(|r| (r.record, r.time)).collect();
+
+    let originals = casebook::load::original_records(&loaded.files, &refs, &LoadOptions::default());
+    assert_eq!(originals[&rows[0].record]["eventID"], "ok-1");
+    assert_eq!(originals[&rows[1].record]["eventID"], "ok-2");
+
+    // The same places now hold other events: nothing is returned for them.
+    std::fs::write(&path, format!("{{\"Records\":[{later},{GOOD_RECORD}]}}")).unwrap();
+    let originals = casebook::load::original_records(&loaded.files, &refs, &LoadOptions::default());
+    assert!(originals.is_empty(), "{originals:?}");
+}

@@ -146,7 +146,7 @@ fn write_jsonl(
     rows: &[EventRow],
     options: &LoadOptions,
 ) -> anyhow::Result<()> {
-    let refs: Vec<_> = rows.iter().map(|r| r.record).collect();
+    let refs: Vec<_> = rows.iter().map(|r| (r.record, r.time)).collect();
     let mut originals = load::original_records(&loaded.files, &refs, options);
     for row in rows {
         let mut raw = originals.remove(&row.record).unwrap_or(Value::Null);
