@@ -71,7 +71,7 @@ pub fn parse_bytes(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, 
     };
     let content = &bytes[start..];
     match content[0] {
-        b'{' | b'[' => parse_json(content, sink),
+        b'{' | b'[' => parse_json(content, sink, Repair::Allowed),
         _ if looks_binary(content) => Err(FormatError::Binary),
         _ => parse_text(content, sink),
     }
@@ -87,7 +87,18 @@ fn looks_binary(bytes: &[u8]) -> bool {
         || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_err()
 }
 
-fn parse_json(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, FormatError> {
+/// Whether a JSON parse may still retry once with raw control characters escaped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repair {
+    Allowed,
+    Done,
+}
+
+fn parse_json(
+    bytes: &[u8],
+    sink: &mut dyn EventSink,
+    repair: Repair,
+) -> Result<Container, FormatError> {
     if cloudtrail::is_delivery_file(bytes) {
         cloudtrail::parse_delivery_file(bytes, sink).map_err(FormatError::InvalidJson)?;
         return Ok(Container::CloudTrailDelivery);
@@ -105,8 +116,8 @@ fn parse_json(bytes: &[u8], sink: &mut dyn EventSink) -> Result<Container, Forma
             parse_json_lines(bytes, sink);
             Ok(Container::JsonLines)
         }
-        Some(Err(error)) if is_raw_control_error(&error) => {
-            parse_json(&escape_raw_controls(bytes), sink)
+        Some(Err(error)) if repair == Repair::Allowed && is_raw_control_error(&error) => {
+            parse_json(&escape_raw_controls(bytes), sink, Repair::Done)
         }
         Some(Err(error)) => {
             // A bad first line in a JSON-lines file must not hide the good lines after it; a
@@ -272,7 +283,7 @@ fn record(value: &Value, context: &Context, location: &Location, sink: &mut dyn 
         s3access::from_json(value, context, location, sink);
     } else if has("srcaddr") && has("dstaddr") || has("interfaceId") {
         vpcflow::from_json(value, context, location, sink);
-    } else if let Some(Value::String(message)) = map_get(value, "message") {
+    } else if let Some(Value::String(message)) = json::get(value, "message") {
         cwlogs::message(message, context, location, sink);
     } else {
         sink.skip(
@@ -280,10 +291,6 @@ fn record(value: &Value, context: &Context, location: &Location, sink: &mut dyn 
             format!("unrecognised record ({})", json::describe_keys(value)),
         );
     }
-}
-
-fn map_get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    value.as_object()?.get(key)
 }
 
 /// EventBridge events: CloudTrail calls, GuardDuty and Security Hub findings, Config changes.
