@@ -2,9 +2,10 @@
 //!
 //! Layers: the domain ([`event`], [`timeline`], [`time`]) knows nothing of terminals or AWS;
 //! [`sources`] turn raw data into events; [`load`] runs sources over files into a timeline;
-//! [`cli`] is the headless edge.
+//! [`cli`] is the headless edge and [`tui`] the console; [`demo`] writes the bundled case.
 
 pub mod cli;
+pub mod demo;
 pub mod event;
 pub mod load;
 pub mod sanitize;
@@ -12,3 +13,4 @@ pub mod sources;
 pub mod synth;
 pub mod time;
 pub mod timeline;
+pub mod tui;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -50,11 +51,46 @@ pub struct Loaded {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("could not build the timeline: {0}")]
-pub struct LoadError(#[from] polars::prelude::PolarsError);
+pub enum LoadError {
+    #[error("could not build the timeline: {0}")]
+    Timeline(#[from] polars::prelude::PolarsError),
+    #[error("loading was cancelled")]
+    Cancelled,
+}
+
+/// How far a load has got, shared with whoever shows it; also where it is cancelled.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files_total: AtomicUsize,
+    pub files_done: AtomicUsize,
+    pub events: AtomicUsize,
+    /// Bytes of file content parsed (after decompression).
+    pub bytes: AtomicU64,
+    cancelled: AtomicBool,
+}
+
+impl Progress {
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
 
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadError> {
+    load_with_progress(paths, options, &Progress::default())
+}
+
+/// Like [`load`], reporting into `progress` as files finish; stops early when it is cancelled.
+pub fn load_with_progress(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Loaded, LoadError> {
     let (found, missing) = files::discover(paths);
+    progress.files_total.store(found.len(), Ordering::Relaxed);
     // Each worker fills one batch with many files: few large columns instead of one per file.
     let parts: Vec<(Batch, Vec<(usize, FileReport)>)> = found
         .into_par_iter()
@@ -62,12 +98,19 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadErro
         .fold(
             || (Batch::default(), Vec::new()),
             |(mut batch, mut reports), (index, path)| {
-                let report = load_file(&mut batch, index as u32, path, options);
-                reports.push((index, report));
+                if !progress.is_cancelled() {
+                    let report = load_file(&mut batch, index as u32, path, options, progress);
+                    progress.files_done.fetch_add(1, Ordering::Relaxed);
+                    progress.events.fetch_add(report.events, Ordering::Relaxed);
+                    reports.push((index, report));
+                }
                 (batch, reports)
             },
         )
         .collect();
+    if progress.is_cancelled() {
+        return Err(LoadError::Cancelled);
+    }
     let mut batches = Vec::with_capacity(parts.len());
     let mut reports = Vec::new();
     for (batch, part) in parts {
@@ -128,10 +171,19 @@ fn drop_duplicates(
     Ok((timeline.without_rows(&duplicates)?, count))
 }
 
-fn load_file(batch: &mut Batch, index: u32, path: PathBuf, options: &LoadOptions) -> FileReport {
+fn load_file(
+    batch: &mut Batch,
+    index: u32,
+    path: PathBuf,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> FileReport {
     batch.start_file(index);
     let (container, error) = match files::read(&path, options.max_inflated) {
         Ok(mut content) => {
+            progress
+                .bytes
+                .fetch_add(content.bytes.len() as u64, Ordering::Relaxed);
             let parsed = sources::parse_bytes(&content.bytes, batch);
             let damage = content.damage.take();
             files::recycle(content);

@@ -19,20 +19,20 @@ const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "us-west-2"];
 const START: &str = "2026-11-01T00:00:00Z";
 
 /// SplitMix64: small, fast, and the same sequence everywhere for the same seed.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
 }
@@ -174,7 +174,7 @@ fn record(rng: &mut Rng, region: &str, time: i64) -> String {
     )
 }
 
-fn uuid_like(rng: &mut Rng) -> String {
+pub(crate) fn uuid_like(rng: &mut Rng) -> String {
     let a = rng.next();
     let b = rng.next();
     format!(

@@ -25,8 +25,9 @@ use crate::timeline::pivot::{self, Entity};
     about = "Investigation console for AWS security telemetry"
 )]
 struct Cli {
+    /// Without a command, the console opens on its start screen.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
     /// Largest decompressed size accepted for one gzip file, in MiB (guards against gzip bombs).
     #[arg(long, global = true, default_value_t = files_cap_mib(), value_name = "MIB")]
     max_inflate: u64,
@@ -38,6 +39,18 @@ const fn files_cap_mib() -> u64 {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the bundled demo case in the console (an incident to investigate, no AWS needed).
+    Demo {
+        /// Only write the demo case's files into this folder, then exit.
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+    },
+    /// Open files or folders in the console.
+    Open {
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Load files or folders and print their events in time order.
     Load {
         /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
@@ -163,7 +176,29 @@ fn execute(cli: Cli) -> Result<i32> {
         max_inflated: cli.max_inflate.saturating_mul(1 << 20),
     };
     let now = time::now_nanos();
-    match cli.command {
+    let Some(command) = cli.command else {
+        crate::tui::run(crate::tui::Start::Menu)?;
+        return Ok(0);
+    };
+    match command {
+        Command::Demo { write: Some(dir) } => {
+            let counts = crate::demo::write(&dir)
+                .with_context(|| format!("could not write the demo case into {}", dir.display()))?;
+            println!(
+                "wrote the demo case ({} events) to {}",
+                counts.total(),
+                dir.display()
+            );
+            Ok(0)
+        }
+        Command::Demo { write: None } => {
+            crate::tui::run(crate::tui::Start::Demo)?;
+            Ok(0)
+        }
+        Command::Open { paths } => {
+            crate::tui::run(crate::tui::Start::Paths(paths))?;
+            Ok(0)
+        }
         Command::Load {
             paths,
             select,

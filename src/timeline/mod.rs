@@ -201,6 +201,20 @@ impl Timeline {
         })
     }
 
+    /// Where the original record of every row is, in row order.
+    pub fn record_refs(&self) -> PolarsResult<Vec<RecordRef>> {
+        let files = self.frame.column(FILE)?.u32()?;
+        let ordinals = self.frame.column(ORDINAL)?.u32()?;
+        Ok(files
+            .iter()
+            .zip(ordinals.iter())
+            .map(|(file, ordinal)| RecordRef {
+                file: file.unwrap_or_default(),
+                ordinal: ordinal.unwrap_or_default(),
+            })
+            .collect())
+    }
+
     pub fn len(&self) -> usize {
         self.frame.height()
     }

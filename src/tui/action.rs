@@ -1,0 +1,73 @@
+//! Everything a key can do. Keymaps name these actions; the palette lists them; help describes
+//! them. Adding an action means adding it here and handling it in the app.
+
+/// Defines the action enum together with its keymap names and palette descriptions, so the
+/// three can never disagree.
+macro_rules! actions {
+    ($($variant:ident = $name:literal, $about:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            /// The name keymaps and the palette use.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            /// What it does, for the palette and for bindings without their own `desc`.
+            pub fn about(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $about,)*
+                }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name {
+                    $($name => Some(Action::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", "Quit casebook";
+    Help = "help", "Show the keys of the current mode";
+    Palette = "palette", "Open the command palette";
+    Back = "back", "Close or go back";
+    Down = "down", "Next row or line";
+    Up = "up", "Previous row or line";
+    PageDown = "page_down", "One page down";
+    PageUp = "page_up", "One page up";
+    HalfPageDown = "half_page_down", "Half a page down";
+    HalfPageUp = "half_page_up", "Half a page up";
+    Top = "top", "First row";
+    Bottom = "bottom", "Last row";
+    Open = "open", "Open the selected item (event detail, start entry)";
+    Filter = "filter", "Edit the filter";
+    ClearFilter = "clear_filter", "Remove the filter and the time window";
+    ToggleMark = "toggle_mark", "Mark or unmark the selected event";
+    NextMark = "next_mark", "Jump to the next marked event";
+    PrevMark = "prev_mark", "Jump to the previous marked event";
+    Histogram = "histogram", "Focus the histogram to select a time range";
+    Left = "left", "Move left (histogram cursor)";
+    Right = "right", "Move right (histogram cursor)";
+    SelectRange = "select_range", "Start or drop a range selection on the histogram";
+    Zoom = "zoom", "Zoom the time window to the selected range";
+    ZoomOut = "zoom_out", "Return to the previous time window";
+    Search = "search", "Search the detail pane";
+    NextMatch = "next_match", "Next search match";
+    PrevMatch = "prev_match", "Previous search match";
+    Submit = "submit", "Accept the input";
+    HistoryPrev = "history_prev", "Previous filter from history";
+    HistoryNext = "history_next", "Next filter from history";
+    CancelJob = "cancel_job", "Cancel the running load";
+    Noop = "noop", "Do nothing (unbinds a key)";
+}

@@ -1,0 +1,554 @@
+//! The console's state and the dispatch of actions: which mode is active and what each action
+//! does in it. Screens keep their own state (explorer, detail, start menu); views draw it all.
+
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::action::Action;
+use super::detail::Detail;
+use super::explorer::Explorer;
+use super::input::Input;
+use super::jobs::LoadJob;
+use super::keymap::{Key, Keymap, Lookup, Mode};
+use super::palette;
+use super::start::{StartEntry, StartMenu, recent};
+use super::views::Viewport;
+use crate::load::{LoadError, Loaded};
+use crate::timeline::filter::ParseError;
+
+/// A line for the status bar until the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+/// What the one-line input is being used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Filter,
+    OpenPaths,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub mode: Mode,
+    /// The mode help, the palette and prompts return to.
+    return_mode: Mode,
+    pending: Vec<Key>,
+    pub start: StartMenu,
+    pub explorer: Option<Explorer>,
+    pub detail: Option<Detail>,
+    pub input: Input,
+    pub prompt: Prompt,
+    pub filter_error: Option<ParseError>,
+    history: Vec<String>,
+    history_at: Option<usize>,
+    pub palette_selected: usize,
+    pub help_scroll: usize,
+    pub job: Option<LoadJob>,
+    pub notice: Option<Notice>,
+    pub viewport: Viewport,
+    pub quit: bool,
+    /// Where the demo case is written on first use.
+    demo_dir: Option<PathBuf>,
+    /// A problem found before the console started (a broken keymap), shown until it is seen.
+    startup_warning: Option<String>,
+    now: i64,
+}
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        recent: Vec<Vec<PathBuf>>,
+        demo_dir: Option<PathBuf>,
+        now: i64,
+    ) -> App {
+        App {
+            keymap,
+            mode: Mode::Start,
+            return_mode: Mode::Start,
+            pending: Vec::new(),
+            start: StartMenu::new(recent),
+            explorer: None,
+            detail: None,
+            input: Input::default(),
+            prompt: Prompt::Filter,
+            filter_error: None,
+            history: Vec::new(),
+            history_at: None,
+            palette_selected: 0,
+            help_scroll: 0,
+            job: None,
+            notice: None,
+            viewport: Viewport::default(),
+            quit: false,
+            demo_dir,
+            startup_warning: None,
+            now,
+        }
+    }
+
+    pub fn set_startup_warning(&mut self, warning: String) {
+        self.notice = Some(Notice::Error(warning.clone()));
+        self.startup_warning = Some(warning);
+    }
+
+    /// Starts loading paths in the background; the progress screen shows until it finishes.
+    pub fn open(&mut self, paths: Vec<PathBuf>, title: String) {
+        if let Some(job) = &self.job {
+            job.cancel();
+        }
+        self.job = Some(LoadJob::start(paths, title));
+        self.return_mode = if self.explorer.is_some() {
+            Mode::Timeline
+        } else {
+            Mode::Start
+        };
+        self.mode = Mode::Progress;
+    }
+
+    pub fn open_demo(&mut self) {
+        let Some(dir) = self.demo_dir.clone() else {
+            self.notice = Some(Notice::Error(
+                "no cache directory to write the demo case into".into(),
+            ));
+            return;
+        };
+        match crate::demo::ensure(&dir) {
+            Ok(()) => self.open(vec![dir], "demo case".into()),
+            Err(error) => {
+                self.notice = Some(Notice::Error(format!(
+                    "could not write the demo case: {error}"
+                )));
+            }
+        }
+    }
+
+    /// Checks on background work; call once per frame.
+    pub fn tick(&mut self) {
+        let Some(result) = self.job.as_ref().and_then(LoadJob::poll) else {
+            return;
+        };
+        let Some(job) = self.job.take() else {
+            return;
+        };
+        match result {
+            Ok(loaded) => {
+                self.notice = match self.startup_warning.take() {
+                    Some(warning) => Some(Notice::Error(warning)),
+                    None => Some(load_notice(&loaded)),
+                };
+                if Some(&job.paths) != self.demo_dir.as_ref().map(|d| vec![d.clone()]).as_ref() {
+                    recent::remember(&job.paths);
+                }
+                let mut explorer = Explorer::new(loaded, job.paths, self.now);
+                explorer.set_viewport(self.viewport.timeline_rows, self.viewport.histogram_width);
+                self.explorer = Some(explorer);
+                self.detail = None;
+                self.mode = Mode::Timeline;
+            }
+            Err(LoadError::Cancelled) => {
+                self.notice = Some(Notice::Info("loading cancelled".into()));
+                self.mode = self.return_mode;
+            }
+            Err(error) => {
+                self.notice = Some(Notice::Error(error.to_string()));
+                self.mode = self.return_mode;
+            }
+        }
+    }
+
+    pub fn resize(&mut self, viewport: Viewport) {
+        self.viewport = viewport;
+        if let Some(explorer) = &mut self.explorer {
+            explorer.set_viewport(viewport.timeline_rows, viewport.histogram_width);
+        }
+    }
+
+    pub fn on_key(&mut self, event: KeyEvent) {
+        let Some(key) = Key::from_event(event) else {
+            return;
+        };
+        self.pending.push(key);
+        match self.keymap.lookup(self.mode, &self.pending) {
+            Lookup::Action(action) => {
+                self.pending.clear();
+                self.notice = None;
+                self.perform(action);
+            }
+            Lookup::Pending => {}
+            Lookup::Unbound => {
+                let sequence = std::mem::take(&mut self.pending);
+                if sequence.len() > 1 {
+                    // A broken-off sequence: the last key may mean something alone.
+                    return self.on_key(event);
+                }
+                if self.mode.is_input() {
+                    self.type_key(key);
+                }
+            }
+        }
+    }
+
+    fn type_key(&mut self, key: Key) {
+        let edited = match key.typed() {
+            Some(c) => {
+                self.input.insert(c);
+                true
+            }
+            None => self.input.edit(key.code()),
+        };
+        if edited {
+            self.filter_error = None;
+            self.palette_selected = 0;
+        }
+    }
+
+    pub fn perform(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                if self.mode != Mode::Help {
+                    self.return_mode = self.mode;
+                    self.help_scroll = 0;
+                    self.mode = Mode::Help;
+                }
+            }
+            Action::Palette => {
+                self.return_mode = self.mode;
+                self.input = Input::default();
+                self.palette_selected = 0;
+                self.mode = Mode::Palette;
+            }
+            _ => match self.mode {
+                Mode::Start => self.on_start(action),
+                Mode::Timeline => self.on_timeline(action),
+                Mode::Histogram => self.on_histogram(action),
+                Mode::Detail => self.on_detail(action),
+                Mode::Filter => self.on_prompt(action),
+                Mode::Search => self.on_search(action),
+                Mode::Palette => self.on_palette(action),
+                Mode::Help => self.on_help(action),
+                Mode::Progress => {
+                    if let (Action::CancelJob | Action::Back, Some(job)) = (action, &self.job) {
+                        job.cancel();
+                    }
+                }
+                Mode::Global => {}
+            },
+        }
+    }
+
+    fn on_start(&mut self, action: Action) {
+        match action {
+            Action::Down => self.start.move_by(1),
+            Action::Up => self.start.move_by(-1),
+            Action::Open => match self.start.current().cloned() {
+                Some(StartEntry::Demo) => self.open_demo(),
+                Some(StartEntry::OpenPath) => self.begin_prompt(Prompt::OpenPaths, ""),
+                Some(StartEntry::Recent(paths)) => self.open(paths, "recent case".into()),
+                None => {}
+            },
+            _ => self.not_here(action),
+        }
+    }
+
+    fn on_timeline(&mut self, action: Action) {
+        let page = self.viewport.timeline_rows.max(1) as isize;
+        let Some(explorer) = &mut self.explorer else {
+            return;
+        };
+        match action {
+            Action::Down => explorer.move_by(1),
+            Action::Up => explorer.move_by(-1),
+            Action::PageDown => explorer.move_by(page),
+            Action::PageUp => explorer.move_by(-page),
+            Action::HalfPageDown => explorer.move_by(page / 2),
+            Action::HalfPageUp => explorer.move_by(-page / 2),
+            Action::Top => explorer.select_first(),
+            Action::Bottom => explorer.select_last(),
+            Action::Open => {
+                if let Some(row) = explorer.selected_row() {
+                    self.detail = Some(Detail::new(explorer.detail_lines(&row)));
+                    self.mode = Mode::Detail;
+                }
+            }
+            Action::Filter => {
+                let text = explorer.filter_text().to_owned();
+                self.begin_prompt(Prompt::Filter, &text);
+            }
+            Action::ClearFilter | Action::Back => explorer.clear(),
+            Action::ToggleMark => explorer.toggle_mark(),
+            Action::NextMark | Action::PrevMark => {
+                if !explorer.jump_to_mark(action == Action::NextMark) {
+                    self.notice = Some(Notice::Info("no further marked event in this view".into()));
+                }
+            }
+            Action::Histogram => {
+                let last = explorer.histogram().counts.len().saturating_sub(1);
+                explorer.histogram_cursor.at = explorer.histogram_cursor.at.min(last);
+                self.mode = Mode::Histogram;
+            }
+            Action::ZoomOut => {
+                if !explorer.zoom_out() {
+                    self.notice = Some(Notice::Info("already showing the whole time range".into()));
+                }
+            }
+            _ => self.not_here(action),
+        }
+    }
+
+    fn on_histogram(&mut self, action: Action) {
+        let Some(explorer) = &mut self.explorer else {
+            return;
+        };
+        let last = explorer.histogram().counts.len().saturating_sub(1);
+        let cursor = &mut explorer.histogram_cursor;
+        match action {
+            Action::Left => cursor.at = cursor.at.saturating_sub(1),
+            Action::Right => cursor.at = (cursor.at + 1).min(last),
+            Action::Top => cursor.at = 0,
+            Action::Bottom => cursor.at = last,
+            Action::SelectRange => {
+                cursor.anchor = match cursor.anchor {
+                    Some(_) => None,
+                    None => Some(cursor.at),
+                }
+            }
+            Action::Zoom => {
+                explorer.zoom_to_selection();
+                self.mode = Mode::Timeline;
+            }
+            Action::ZoomOut => {
+                explorer.zoom_out();
+            }
+            Action::Back | Action::Histogram => {
+                cursor.anchor = None;
+                self.mode = Mode::Timeline;
+            }
+            _ => self.on_timeline(action),
+        }
+    }
+
+    fn on_detail(&mut self, action: Action) {
+        let page = self.viewport.detail_rows.max(1);
+        let Some(detail) = &mut self.detail else {
+            self.mode = Mode::Timeline;
+            return;
+        };
+        match action {
+            Action::Down => detail.scroll_by(1, page),
+            Action::Up => detail.scroll_by(-1, page),
+            Action::PageDown => detail.scroll_by(page as isize, page),
+            Action::PageUp => detail.scroll_by(-(page as isize), page),
+            Action::HalfPageDown => detail.scroll_by(page as isize / 2, page),
+            Action::HalfPageUp => detail.scroll_by(-(page as isize) / 2, page),
+            Action::Top => detail.scroll = 0,
+            Action::Bottom => detail.scroll_by(isize::MAX / 2, page),
+            Action::Search => {
+                self.input = Input::with_text(&detail.query);
+                self.mode = Mode::Search;
+            }
+            Action::NextMatch | Action::PrevMatch => {
+                if detail.matches.is_empty() {
+                    self.notice = Some(Notice::Info("no search (press / to search)".into()));
+                } else {
+                    detail.next_match(action == Action::NextMatch, page);
+                }
+            }
+            Action::ToggleMark => {
+                if let Some(explorer) = &mut self.explorer {
+                    explorer.toggle_mark();
+                }
+            }
+            Action::Back => self.mode = Mode::Timeline,
+            _ => self.not_here(action),
+        }
+    }
+
+    fn begin_prompt(&mut self, prompt: Prompt, text: &str) {
+        self.return_mode = self.mode;
+        self.prompt = prompt;
+        self.input = Input::with_text(text);
+        self.filter_error = None;
+        self.history_at = None;
+        self.mode = Mode::Filter;
+    }
+
+    fn on_prompt(&mut self, action: Action) {
+        match action {
+            Action::Submit => match self.prompt {
+                Prompt::Filter => self.submit_filter(),
+                Prompt::OpenPaths => {
+                    let paths: Vec<PathBuf> = self
+                        .input
+                        .text()
+                        .split_whitespace()
+                        .map(PathBuf::from)
+                        .collect();
+                    if paths.is_empty() {
+                        self.notice = Some(Notice::Error("type one or more paths".into()));
+                    } else {
+                        self.mode = self.return_mode;
+                        self.open(paths, "files".into());
+                    }
+                }
+            },
+            Action::Back => {
+                self.filter_error = None;
+                self.mode = self.return_mode;
+            }
+            Action::HistoryPrev | Action::HistoryNext if !self.history.is_empty() => {
+                let last = self.history.len() - 1;
+                let at = match (self.history_at, action) {
+                    (None, Action::HistoryPrev) => Some(last),
+                    (Some(i), Action::HistoryPrev) => Some(i.saturating_sub(1)),
+                    (Some(i), _) if i < last => Some(i + 1),
+                    _ => None,
+                };
+                self.history_at = at;
+                self.input = Input::with_text(at.map_or("", |i| &self.history[i]));
+            }
+            _ => {}
+        }
+    }
+
+    fn submit_filter(&mut self) {
+        let Some(explorer) = &mut self.explorer else {
+            self.mode = self.return_mode;
+            return;
+        };
+        let text = self.input.text().to_owned();
+        match explorer.set_filter(&text) {
+            Ok(()) => {
+                self.filter_error = None;
+                if !text.trim().is_empty() && self.history.last() != Some(&text) {
+                    self.history.push(text);
+                }
+                self.mode = Mode::Timeline;
+            }
+            Err(error) => self.filter_error = Some(error),
+        }
+    }
+
+    fn on_search(&mut self, action: Action) {
+        match action {
+            Action::Submit => {
+                let page = self.viewport.detail_rows;
+                if let Some(detail) = &mut self.detail {
+                    let found = detail.search(self.input.text(), page);
+                    self.notice = Some(Notice::Info(format!("{found} matching lines")));
+                }
+                self.mode = Mode::Detail;
+            }
+            Action::Back => self.mode = Mode::Detail,
+            _ => {}
+        }
+    }
+
+    fn on_palette(&mut self, action: Action) {
+        let choices = palette::matches(self.input.text());
+        match action {
+            Action::Down => {
+                self.palette_selected =
+                    (self.palette_selected + 1).min(choices.len().saturating_sub(1))
+            }
+            Action::Up => self.palette_selected = self.palette_selected.saturating_sub(1),
+            Action::Submit => {
+                self.mode = self.return_mode;
+                if let Some(&chosen) = choices.get(self.palette_selected) {
+                    // The detail pane knows only its own actions; the rest act on the timeline.
+                    if self.mode == Mode::Detail && !DETAIL_ACTIONS.contains(&chosen) {
+                        self.mode = Mode::Timeline;
+                    }
+                    self.perform(chosen);
+                }
+            }
+            Action::Back => self.mode = self.return_mode,
+            _ => {}
+        }
+    }
+
+    fn on_help(&mut self, action: Action) {
+        let page = self.viewport.detail_rows.max(1);
+        match action {
+            Action::Down => self.help_scroll += 1,
+            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Action::PageDown => self.help_scroll += page,
+            Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(page),
+            Action::Back => self.mode = self.return_mode,
+            _ => {}
+        }
+    }
+
+    fn not_here(&mut self, action: Action) {
+        self.notice = Some(Notice::Info(format!(
+            "'{}' does nothing here",
+            action.name()
+        )));
+    }
+
+    /// The mode the screen below an overlay (help, palette, prompt) shows.
+    pub fn base_mode(&self) -> Mode {
+        match self.mode {
+            Mode::Help | Mode::Palette | Mode::Filter => match self.return_mode {
+                Mode::Help | Mode::Palette | Mode::Filter => Mode::Timeline,
+                other => other,
+            },
+            Mode::Search => Mode::Detail,
+            other => other,
+        }
+    }
+
+    /// The mode whose keys help lists.
+    pub fn help_mode(&self) -> Mode {
+        if self.mode == Mode::Help {
+            self.return_mode
+        } else {
+            self.mode
+        }
+    }
+}
+
+/// What the detail pane does itself; other actions chosen there apply to the timeline.
+const DETAIL_ACTIONS: [Action; 13] = [
+    Action::Down,
+    Action::Up,
+    Action::PageDown,
+    Action::PageUp,
+    Action::HalfPageDown,
+    Action::HalfPageUp,
+    Action::Top,
+    Action::Bottom,
+    Action::Search,
+    Action::NextMatch,
+    Action::PrevMatch,
+    Action::ToggleMark,
+    Action::Back,
+];
+
+/// What loading found, in one status line.
+fn load_notice(loaded: &Loaded) -> Notice {
+    let files = loaded.files.len();
+    let failed = loaded.files.iter().filter(|f| f.error.is_some()).count();
+    let skipped: usize = loaded.files.iter().map(|f| f.skipped.total).sum();
+    let mut text = format!(
+        "loaded {} events from {} files",
+        super::thousands(loaded.timeline.len()),
+        super::thousands(files)
+    );
+    if loaded.duplicates > 0 {
+        text.push_str(&format!(", {} duplicates dropped", loaded.duplicates));
+    }
+    if failed > 0 || skipped > 0 || !loaded.missing.is_empty() {
+        text.push_str(&format!(
+            "; {failed} files unreadable, {skipped} records skipped, {} paths missing (casebook stats PATH lists them)",
+            loaded.missing.len()
+        ));
+        Notice::Error(text)
+    } else {
+        Notice::Info(text)
+    }
+}

@@ -1,0 +1,490 @@
+//! The state of an open case: the loaded timeline, the filtered view of it, the selection, the
+//! time-window stack, the histogram and the marks. No terminal here: the views draw it and the
+//! app changes it through these methods.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::PolarsResult;
+
+use crate::load::{self, LoadOptions, Loaded};
+use crate::sanitize;
+use crate::timeline::filter::{self, Column, Filter, ParseError};
+use crate::timeline::{EventRow, RecordRef, Timeline};
+
+/// Event counts over equal slices of a time range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    pub start: i64,
+    pub end: i64,
+    pub counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// Buckets `times` (sorted) over `[start, end)` into `buckets` slices.
+    pub fn build(
+        times: impl Iterator<Item = i64>,
+        start: i64,
+        end: i64,
+        buckets: usize,
+    ) -> Histogram {
+        let buckets = buckets.max(1);
+        let mut counts = vec![0; buckets];
+        let span = (end - start).max(1) as i128;
+        for time in times {
+            if time < start || time >= end {
+                continue;
+            }
+            let index = ((time - start) as i128 * buckets as i128 / span) as usize;
+            counts[index.min(buckets - 1)] += 1;
+        }
+        Histogram { start, end, counts }
+    }
+
+    /// The time range of buckets `first..=last`.
+    pub fn range(&self, first: usize, last: usize) -> (i64, i64) {
+        let span = (self.end - self.start) as i128;
+        let buckets = self.counts.len().max(1) as i128;
+        let at = |i: usize| self.start + (span * i as i128 / buckets) as i64;
+        (at(first), at(last + 1))
+    }
+}
+
+/// Where the cursor and an optional range anchor are on the histogram.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistogramCursor {
+    pub at: usize,
+    pub anchor: Option<usize>,
+}
+
+impl HistogramCursor {
+    /// The selected buckets, first and last.
+    pub fn selection(&self) -> (usize, usize) {
+        let anchor = self.anchor.unwrap_or(self.at);
+        (anchor.min(self.at), anchor.max(self.at))
+    }
+}
+
+pub struct Explorer {
+    loaded: Loaded,
+    /// The paths opened, to show file names relative to them.
+    roots: Vec<PathBuf>,
+    view: Timeline,
+    filter_text: String,
+    filter: Filter,
+    /// Zoomed time windows, innermost last.
+    windows: Vec<(i64, i64)>,
+    selected: usize,
+    /// The first row on screen.
+    offset: usize,
+    /// Rows the timeline shows at once, as last laid out.
+    page: usize,
+    histogram: Histogram,
+    pub histogram_cursor: HistogramCursor,
+    marks: BTreeSet<RecordRef>,
+    now: i64,
+}
+
+impl Explorer {
+    pub fn new(loaded: Loaded, roots: Vec<PathBuf>, now: i64) -> Explorer {
+        let view = loaded.timeline.clone();
+        let mut explorer = Explorer {
+            loaded,
+            roots,
+            view,
+            filter_text: String::new(),
+            filter: Filter::All,
+            windows: Vec::new(),
+            selected: 0,
+            offset: 0,
+            page: 20,
+            histogram: Histogram::default(),
+            histogram_cursor: HistogramCursor::default(),
+            marks: BTreeSet::new(),
+            now,
+        };
+        explorer.rebuild_histogram(60);
+        explorer
+    }
+
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    pub fn view(&self) -> &Timeline {
+        &self.view
+    }
+
+    pub fn total(&self) -> usize {
+        self.loaded.timeline.len()
+    }
+
+    pub fn filter_text(&self) -> &str {
+        &self.filter_text
+    }
+
+    pub fn window(&self) -> Option<(i64, i64)> {
+        self.windows.last().copied()
+    }
+
+    pub fn histogram(&self) -> &Histogram {
+        &self.histogram
+    }
+
+    pub fn marks(&self) -> &BTreeSet<RecordRef> {
+        &self.marks
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Tells the explorer how much room the views have: rows of the timeline table and columns
+    /// of the histogram.
+    pub fn set_viewport(&mut self, rows: usize, histogram_width: usize) {
+        self.page = rows.max(1);
+        self.scroll_to_selection();
+        if histogram_width != self.histogram.counts.len() && histogram_width > 0 {
+            self.rebuild_histogram(histogram_width);
+        }
+    }
+
+    pub fn page(&self) -> usize {
+        self.page
+    }
+
+    /// Applies a filter typed by the user; on error nothing changes.
+    pub fn set_filter(&mut self, text: &str) -> Result<(), ParseError> {
+        let filter = filter::parse(text, self.now)?;
+        self.filter_text = text.trim().to_owned();
+        self.filter = filter;
+        self.refresh();
+        Ok(())
+    }
+
+    pub fn clear(&mut self) {
+        self.filter_text.clear();
+        self.filter = Filter::All;
+        self.windows.clear();
+        self.refresh();
+    }
+
+    /// Narrows the time window to the histogram selection.
+    pub fn zoom_to_selection(&mut self) {
+        let (first, last) = self.histogram_cursor.selection();
+        let range = self.histogram.range(first, last);
+        if range.1 > range.0 {
+            self.windows.push(range);
+            self.histogram_cursor = HistogramCursor::default();
+            self.refresh();
+        }
+    }
+
+    pub fn zoom_out(&mut self) -> bool {
+        let popped = self.windows.pop().is_some();
+        if popped {
+            self.refresh();
+        }
+        popped
+    }
+
+    fn effective_filter(&self) -> Filter {
+        match self.window() {
+            Some((start, end)) => {
+                Filter::And(vec![self.filter.clone(), Filter::Time { start, end }])
+            }
+            None => self.filter.clone(),
+        }
+    }
+
+    /// Recomputes the view and histogram, keeping the selection on the same moment in time.
+    fn refresh(&mut self) {
+        let keep_time = self.selected_time();
+        // A filter that parsed can only fail on a frame without its columns, which loading
+        // never builds; an empty view is the honest fallback.
+        self.view = self
+            .loaded
+            .timeline
+            .filter(&self.effective_filter())
+            .unwrap_or_else(|_| self.loaded.timeline.head(0));
+        self.selected = keep_time.map_or(0, |time| self.first_row_at_or_after(time));
+        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.offset = self.selected.saturating_sub(self.page / 2);
+        self.scroll_to_selection();
+        let width = self.histogram.counts.len();
+        self.rebuild_histogram(width);
+    }
+
+    fn selected_time(&self) -> Option<i64> {
+        self.view.times().ok()?.get(self.selected)
+    }
+
+    fn first_row_at_or_after(&self, time: i64) -> usize {
+        let Ok(times) = self.view.times() else {
+            return 0;
+        };
+        // Times are sorted: binary search over the chunked column.
+        let (mut low, mut high) = (0, self.view.len());
+        while low < high {
+            let middle = (low + high) / 2;
+            if times.get(middle).unwrap_or(i64::MAX) < time {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
+    fn rebuild_histogram(&mut self, buckets: usize) {
+        let Ok(times) = self.view.times() else {
+            return;
+        };
+        let (start, end) = self
+            .window()
+            .or_else(|| {
+                self.loaded
+                    .timeline
+                    .span()
+                    .map(|(first, last)| (first, last + 1))
+            })
+            .unwrap_or((0, 1));
+        self.histogram = Histogram::build(times.into_no_null_iter(), start, end, buckets);
+        let last = self.histogram.counts.len().saturating_sub(1);
+        self.histogram_cursor.at = self.histogram_cursor.at.min(last);
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.view.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_to_selection();
+    }
+
+    pub fn select_first(&mut self) {
+        self.selected = 0;
+        self.scroll_to_selection();
+    }
+
+    pub fn select_last(&mut self) {
+        self.selected = self.view.len().saturating_sub(1);
+        self.scroll_to_selection();
+    }
+
+    fn scroll_to_selection(&mut self) {
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + self.page {
+            self.offset = self.selected + 1 - self.page;
+        }
+        let last_page_start = self.view.len().saturating_sub(self.page);
+        self.offset = self.offset.min(last_page_start);
+    }
+
+    /// The rows on screen, from the current offset.
+    pub fn visible_rows(&self) -> PolarsResult<Vec<EventRow>> {
+        self.view.slice(self.offset, self.page).rows()
+    }
+
+    pub fn selected_row(&self) -> Option<EventRow> {
+        self.view.slice(self.selected, 1).rows().ok()?.pop()
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(row) = self.selected_row()
+            && !self.marks.remove(&row.record)
+        {
+            self.marks.insert(row.record);
+        }
+    }
+
+    /// Moves to the next (or previous) marked event in the view; false when there is none.
+    pub fn jump_to_mark(&mut self, forward: bool) -> bool {
+        if self.marks.is_empty() {
+            return false;
+        }
+        let Ok(rows) = self.view.record_refs() else {
+            return false;
+        };
+        let found = if forward {
+            (self.selected + 1..rows.len()).find(|&i| self.marks.contains(&rows[i]))
+        } else {
+            (0..self.selected)
+                .rev()
+                .find(|&i| self.marks.contains(&rows[i]))
+        };
+        if let Some(row) = found {
+            self.selected = row;
+            self.scroll_to_selection();
+        }
+        found.is_some()
+    }
+
+    /// A file's path as the user knows it: relative to the folder they opened.
+    pub fn display_path(&self, path: &Path) -> String {
+        let relative = self
+            .roots
+            .iter()
+            .filter(|root| root.is_dir())
+            .find_map(|root| path.strip_prefix(root).ok())
+            .unwrap_or(path);
+        relative.display().to_string()
+    }
+
+    /// The lines of the detail pane for a row: its fields, where it came from, and its original
+    /// record as pretty JSON with secrets redacted. Every line is made inert for the terminal.
+    pub fn detail_lines(&self, row: &EventRow) -> Vec<String> {
+        let mut lines = vec![format!(
+            "time         {}",
+            crate::time::format_rfc3339(row.time)
+        )];
+        for column in [
+            Column::Source,
+            Column::Class,
+            Column::Action,
+            Column::Outcome,
+            Column::ErrorCode,
+        ] {
+            if let Some(value) = row.get(column) {
+                lines.push(format!("{:<12} {}", column.name(), sanitize::inline(value)));
+            }
+        }
+        if let Some(severity) = row.severity {
+            let label = crate::event::severity::label(severity);
+            lines.push(format!("{:<12} {severity} ({label})", "severity"));
+        }
+        for column in [
+            Column::Actor,
+            Column::Role,
+            Column::AccessKey,
+            Column::Account,
+            Column::Region,
+            Column::SrcIp,
+            Column::DstIp,
+            Column::UserAgent,
+        ] {
+            if let Some(value) = row.get(column) {
+                lines.push(format!("{:<12} {}", column.name(), sanitize::inline(value)));
+            }
+        }
+        for resource in row.resources() {
+            lines.push(format!("{:<12} {}", "resource", sanitize::inline(resource)));
+        }
+        if let Some(summary) = row.get(Column::Summary) {
+            lines.push(format!("{:<12} {}", "summary", sanitize::inline(summary)));
+        }
+        if let Some(id) = row.get(Column::Id) {
+            lines.push(format!("{:<12} {}", "id", sanitize::inline(id)));
+        }
+        let file = self.loaded.files.get(row.record.file as usize);
+        if let Some(file) = file {
+            let path = sanitize::inline(&self.display_path(&file.path));
+            lines.push(format!(
+                "{:<12} {path} (event {})",
+                "file",
+                row.record.ordinal + 1
+            ));
+        }
+        lines.push(String::new());
+        lines.push("original record".to_owned());
+        let originals = load::original_records(
+            &self.loaded.files,
+            &[(row.record, row.time)],
+            &LoadOptions::default(),
+        );
+        match originals.get(&row.record) {
+            Some(original) => {
+                let mut original = original.clone();
+                sanitize::redact_secrets(&mut original);
+                let pretty = serde_json::to_string_pretty(&original).unwrap_or_default();
+                lines.extend(pretty.lines().map(sanitize::inline));
+            }
+            None => lines.push(
+                "(the file can no longer be read, or has changed since it was loaded)".to_owned(),
+            ),
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::testing::demo_explorer;
+
+    #[test]
+    fn filter_keeps_the_selected_moment_and_zoom_narrows_time() {
+        let (_dir, mut explorer) = demo_explorer();
+        explorer.set_viewport(20, 60);
+        let total = explorer.total();
+        explorer.move_by(2000);
+        let before = explorer.selected_row().unwrap().time;
+        explorer.set_filter("source:cloudtrail").unwrap();
+        assert!(explorer.view().len() < total);
+        let after = explorer.selected_row().unwrap().time;
+        assert!(
+            after >= before,
+            "selection stays at or just after the same time"
+        );
+        assert!(explorer.set_filter("actor:(").is_err());
+        assert_eq!(explorer.filter_text(), "source:cloudtrail");
+
+        let full: u64 = explorer.histogram().counts.iter().sum();
+        assert_eq!(full as usize, explorer.view().len());
+        explorer.histogram_cursor = HistogramCursor {
+            at: 29,
+            anchor: Some(20),
+        };
+        let (start, end) = explorer.histogram().range(20, 29);
+        explorer.zoom_to_selection();
+        assert_eq!(explorer.window(), Some((start, end)));
+        let times = explorer.view().times().unwrap();
+        assert!(times.into_no_null_iter().all(|t| start <= t && t < end));
+        let zoomed: u64 = explorer.histogram().counts.iter().sum();
+        assert_eq!(zoomed as usize, explorer.view().len());
+        assert!(explorer.zoom_out());
+        assert_eq!(explorer.window(), None);
+    }
+
+    #[test]
+    fn marks_are_found_forward_and_back_and_the_page_follows() {
+        let (_dir, mut explorer) = demo_explorer();
+        explorer.set_viewport(10, 60);
+        explorer.move_by(5);
+        explorer.toggle_mark();
+        explorer.move_by(300);
+        explorer.toggle_mark();
+        assert_eq!(explorer.offset(), 305 + 1 - 10);
+        explorer.select_first();
+        assert!(explorer.jump_to_mark(true));
+        assert_eq!(explorer.selected(), 5);
+        assert!(explorer.jump_to_mark(true));
+        assert_eq!(explorer.selected(), 305);
+        assert!(!explorer.jump_to_mark(true));
+        assert!(explorer.jump_to_mark(false));
+        assert_eq!(explorer.selected(), 5);
+        explorer.toggle_mark();
+        assert_eq!(explorer.marks().len(), 1);
+    }
+
+    #[test]
+    fn detail_shows_the_original_record_inert_and_redacted() {
+        let (_dir, mut explorer) = demo_explorer();
+        explorer.set_filter("action:ListBuckets").unwrap();
+        let row = explorer.selected_row().unwrap();
+        let lines = explorer.detail_lines(&row);
+        let text = lines.join("\n");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+        assert!(
+            text.contains("\\u{1b}]0;all clear\\u{7}\\u{1b}[2J\\u{202e}"),
+            "{text}"
+        );
+        assert!(text.contains("\"eventName\": \"ListBuckets\""));
+        assert!(
+            text.contains("file         AWSLogs/444455556666/CloudTrail/us-east-1/2026/11/18/")
+        );
+    }
+}

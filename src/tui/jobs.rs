@@ -1,0 +1,64 @@
+//! Background loading: files are read on worker threads while the UI keeps drawing; progress
+//! is shared through atomics and the result arrives on a channel.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::time::Instant;
+
+use crate::load::{self, LoadError, LoadOptions, Loaded, Progress};
+
+pub struct LoadJob {
+    pub paths: Vec<PathBuf>,
+    pub title: String,
+    pub progress: Arc<Progress>,
+    pub started: Instant,
+    result: Receiver<Result<Loaded, LoadError>>,
+}
+
+impl LoadJob {
+    pub fn start(paths: Vec<PathBuf>, title: String) -> LoadJob {
+        let progress = Arc::new(Progress::default());
+        let (sender, result) = mpsc::channel();
+        let (job_paths, job_progress) = (paths.clone(), Arc::clone(&progress));
+        std::thread::spawn(move || {
+            let loaded =
+                load::load_with_progress(&job_paths, &LoadOptions::default(), &job_progress);
+            // The receiver is gone only when the UI quit; nobody is left to tell.
+            let _ = sender.send(loaded);
+        });
+        LoadJob {
+            paths,
+            title,
+            progress,
+            started: Instant::now(),
+            result,
+        }
+    }
+
+    /// A job that only shows `progress`, for drawing the progress screen in tests.
+    #[cfg(test)]
+    pub fn watching(progress: Progress, title: String) -> LoadJob {
+        let (_, result) = mpsc::channel();
+        LoadJob {
+            paths: Vec::new(),
+            title,
+            progress: Arc::new(progress),
+            started: Instant::now(),
+            result,
+        }
+    }
+
+    /// The result, once the load has finished.
+    pub fn poll(&self) -> Option<Result<Loaded, LoadError>> {
+        match self.result.try_recv() {
+            Ok(result) => Some(result),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err(LoadError::Cancelled)),
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.progress.cancel();
+    }
+}

@@ -1,0 +1,134 @@
+//! The filter bar and the status line at the bottom of the case screen.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::action::Action;
+use crate::tui::app::{App, Notice, Prompt};
+use crate::tui::explorer::Explorer;
+use crate::tui::keymap::Mode;
+use crate::tui::theme::Theme;
+use crate::tui::thousands;
+
+pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let editing = app.mode == Mode::Filter && app.prompt == Prompt::Filter;
+    let searching = app.mode == Mode::Search;
+    if editing || searching {
+        let prefix = if editing { "/ " } else { "search: " };
+        input_line(app, prefix, theme, frame, area);
+        return;
+    }
+    let mut spans = vec![Span::styled("/ ", theme.accent())];
+    if explorer.filter_text().is_empty() {
+        let key = app
+            .keymap
+            .key_for(Mode::Timeline, Action::Filter)
+            .unwrap_or_else(|| "/".into());
+        spans.push(Span::styled(
+            format!(
+                "no filter ({key} to filter, e.g. actor:*node* -outcome:success ip:203.0.113.0/24)"
+            ),
+            theme.dim(),
+        ));
+    } else {
+        spans.push(Span::raw(super::cell(
+            explorer.filter_text(),
+            area.width as usize,
+        )));
+    }
+    if let Some((start, end)) = explorer.window() {
+        spans.push(Span::styled(
+            format!("  window {} → {}", short_time(start), short_time(end)),
+            theme.accent(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The input being typed, with the cursor, and the character a filter error points at marked.
+pub fn input_line(app: &App, prefix: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let text = crate::sanitize::inline(app.input.text());
+    let error_at = app
+        .filter_error
+        .as_ref()
+        .map(|e| e.column.saturating_sub(1));
+    let mut spans = vec![Span::styled(prefix.to_owned(), theme.accent())];
+    for (i, c) in text.chars().enumerate() {
+        let style = if Some(i) == error_at {
+            theme
+                .error()
+                .add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(c.to_string(), style));
+    }
+    if error_at.is_some_and(|at| at >= text.chars().count()) {
+        spans.push(Span::styled(
+            " ",
+            theme
+                .error()
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let x = area.x + (prefix.chars().count() + app.input.cursor()) as u16;
+    frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+}
+
+pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(error) = &app.filter_error {
+        let text = format!("filter error at column {}: {}", error.column, error.message);
+        frame.render_widget(
+            Paragraph::new(super::cell(&text, area.width as usize)).style(theme.error()),
+            area,
+        );
+        return;
+    }
+    if let Some(notice) = &app.notice {
+        let (text, style) = match notice {
+            Notice::Info(text) => (text, theme.accent()),
+            Notice::Error(text) => (text, theme.error()),
+        };
+        frame.render_widget(
+            Paragraph::new(super::cell(text, area.width as usize)).style(style),
+            area,
+        );
+        return;
+    }
+    let view = explorer.view();
+    let span = match view.span() {
+        Some((first, last)) => format!("{} → {}", short_time(first), short_time(last)),
+        None => "no events".to_owned(),
+    };
+    let help = app
+        .keymap
+        .key_for(app.mode, Action::Help)
+        .unwrap_or_else(|| "?".into());
+    let palette = app
+        .keymap
+        .key_for(app.mode, Action::Palette)
+        .unwrap_or_else(|| ":".into());
+    let line = Line::from(vec![
+        Span::styled(
+            format!(
+                " {} / {} events ",
+                thousands(view.len()),
+                thousands(explorer.total())
+            ),
+            theme.accent(),
+        ),
+        Span::raw(format!("│ {span} │ {} marked │ ", explorer.marks().len())),
+        Span::styled(format!("{help} help  {palette} commands"), theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// "11-18 02:47:12": the date without the year, for bars with little room.
+fn short_time(time: i64) -> String {
+    let text = crate::time::format_rfc3339(time);
+    format!("{} {}", &text[5..10], &text[11..19.min(text.len())])
+}

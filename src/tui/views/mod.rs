@@ -1,0 +1,108 @@
+//! Drawing. Every function here reads state and writes to the frame; none changes state.
+
+mod bars;
+mod detail;
+mod help;
+mod histogram;
+mod overlays;
+mod start;
+mod timeline;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::App;
+use super::keymap::Mode;
+use super::theme::Theme;
+
+/// How much room the screens have, for paging and histogram resolution.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    pub timeline_rows: usize,
+    pub histogram_width: usize,
+    pub detail_rows: usize,
+}
+
+/// The areas of the case screen, top to bottom.
+struct CaseAreas {
+    histogram: Rect,
+    middle: Rect,
+    filter: Rect,
+    status: Rect,
+}
+
+fn case_areas(area: Rect) -> CaseAreas {
+    // Short terminals give the histogram's rows to events.
+    let histogram_height = if area.height >= 16 { 4 } else { 0 };
+    let [histogram, middle, filter, status] = Layout::vertical([
+        Constraint::Length(histogram_height),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    CaseAreas {
+        histogram,
+        middle,
+        filter,
+        status,
+    }
+}
+
+pub fn viewport(area: Rect) -> Viewport {
+    let areas = case_areas(area);
+    let detail_middle = areas.histogram.union(areas.middle);
+    Viewport {
+        // One row is the table header.
+        timeline_rows: areas.middle.height.saturating_sub(1) as usize,
+        histogram_width: histogram::bucket_count(areas.histogram),
+        // One row is the detail title.
+        detail_rows: detail_middle.height.saturating_sub(1) as usize,
+    }
+}
+
+pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    match (&app.explorer, app.base_mode()) {
+        (Some(explorer), mode) if mode != Mode::Start => {
+            let areas = case_areas(area);
+            if mode == Mode::Detail {
+                if let Some(detail) = &app.detail {
+                    detail::draw(
+                        detail,
+                        explorer,
+                        theme,
+                        frame,
+                        areas.histogram.union(areas.middle),
+                    );
+                }
+            } else {
+                histogram::draw(
+                    explorer,
+                    mode == Mode::Histogram,
+                    theme,
+                    frame,
+                    areas.histogram,
+                );
+                timeline::draw(explorer, theme, frame, areas.middle);
+            }
+            bars::filter_bar(app, explorer, theme, frame, areas.filter);
+            bars::status(app, explorer, theme, frame, areas.status);
+        }
+        _ => start::draw(app, theme, frame, area),
+    }
+    match app.mode {
+        Mode::Help => help::draw(app, theme, frame, area),
+        Mode::Palette => overlays::palette(app, theme, frame, area),
+        Mode::Progress => overlays::progress(app, theme, frame, area),
+        _ => {}
+    }
+}
+
+/// Log text made inert and cut to fit `width` columns.
+fn cell(text: &str, width: usize) -> String {
+    crate::sanitize::inline_truncated(text, width.max(1))
+}
+
+#[cfg(test)]
+mod tests;

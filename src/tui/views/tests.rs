@@ -1,0 +1,170 @@
+//! Every screen drawn into a test terminal and compared with its snapshot
+//! (`cargo insta review` to accept a change on purpose).
+
+use ratatui::style::Color;
+
+use crate::demo::STOLEN_KEY;
+use crate::load::Progress;
+use crate::tui::jobs::LoadJob;
+use crate::tui::keymap::Mode;
+use crate::tui::testing::{demo_app, render, type_keys};
+use crate::tui::theme::Theme;
+
+fn screen(app: &crate::tui::App, width: u16, height: u16) -> String {
+    render(app, &Theme::colored(), width, height)
+        .backend()
+        .to_string()
+}
+
+#[test]
+fn timeline_at_80x24() {
+    let (_dir, app) = demo_app(80, 24);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn filtered_timeline_on_a_wide_terminal() {
+    let (_dir, mut app) = demo_app(160, 40);
+    type_keys(
+        &mut app,
+        &format!("/key:{STOLEN_KEY} -source:cloudtrail OR action:StopLogging<enter>"),
+    );
+    insta::assert_snapshot!(screen(&app, 160, 40));
+}
+
+#[test]
+fn histogram_selection() {
+    let (_dir, mut app) = demo_app(100, 30);
+    type_keys(&mut app, "<tab>");
+    for _ in 0..40 {
+        type_keys(&mut app, "<right>");
+    }
+    type_keys(&mut app, "<space><right><right><right>");
+    assert_eq!(app.mode, Mode::Histogram);
+    insta::assert_snapshot!(screen(&app, 100, 30));
+    type_keys(&mut app, "<enter>");
+    assert_eq!(app.mode, Mode::Timeline);
+    insta::assert_snapshot!("histogram_zoomed", screen(&app, 100, 30));
+}
+
+#[test]
+fn detail_with_search() {
+    let (_dir, mut app) = demo_app(80, 24);
+    type_keys(&mut app, "/action:ListBuckets<enter><enter>");
+    assert_eq!(app.mode, Mode::Detail);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+    type_keys(&mut app, "/useragent<enter>");
+    insta::assert_snapshot!("detail_searched", screen(&app, 80, 24));
+}
+
+#[test]
+fn filter_error_points_at_its_column() {
+    let (_dir, mut app) = demo_app(80, 24);
+    type_keys(&mut app, "/source:cloudtrail (actor:x<enter>");
+    assert_eq!(app.mode, Mode::Filter);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn palette_narrows_fuzzily() {
+    let (_dir, mut app) = demo_app(80, 24);
+    type_keys(&mut app, ":mrk");
+    insta::assert_snapshot!(screen(&app, 80, 24));
+    type_keys(&mut app, "<enter>");
+    assert_eq!(app.explorer.as_ref().unwrap().marks().len(), 1);
+}
+
+#[test]
+fn help_lists_the_keymap() {
+    let (_dir, mut app) = demo_app(80, 40);
+    type_keys(&mut app, "?");
+    insta::assert_snapshot!(screen(&app, 80, 40));
+}
+
+#[test]
+fn progress_while_loading() {
+    let (_dir, mut app) = demo_app(80, 24);
+    let progress = Progress::default();
+    progress
+        .files_total
+        .store(600, std::sync::atomic::Ordering::Relaxed);
+    progress
+        .files_done
+        .store(150, std::sync::atomic::Ordering::Relaxed);
+    progress
+        .events
+        .store(75_000, std::sync::atomic::Ordering::Relaxed);
+    progress
+        .bytes
+        .store(83_000_000, std::sync::atomic::Ordering::Relaxed);
+    app.job = Some(LoadJob::watching(progress, "3 folders".into()));
+    app.mode = Mode::Progress;
+    let text = screen(&app, 80, 24);
+    insta::with_settings!({ filters => vec![(r"\d+\.\d s", "[elapsed]")] }, {
+        insta::assert_snapshot!(text);
+    });
+}
+
+#[test]
+fn start_screen() {
+    let mut app = crate::tui::App::new(
+        crate::tui::Keymap::default(),
+        vec![vec!["/srv/incidents/2026-11-18".into()]],
+        None,
+        0,
+    );
+    app.resize(super::viewport(ratatui::layout::Rect::new(0, 0, 80, 24)));
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+/// An attacker's user agent that sets the window title, clears the screen and reverses text is
+/// drawn as visible escapes: no cell holds a control character or a bidi override.
+#[test]
+fn hostile_text_is_drawn_inert() {
+    let (_dir, mut app) = demo_app(200, 30);
+    type_keys(&mut app, "/action:ListBuckets<enter>");
+    for (view, keys) in [("timeline", ""), ("detail", "<enter>")] {
+        type_keys(&mut app, keys);
+        let terminal = render(&app, &Theme::colored(), 200, 30);
+        let buffer = terminal.backend().buffer();
+        for cell in buffer.content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)),
+                "{view}: raw {:?} drawn",
+                cell.symbol()
+            );
+        }
+        let text = terminal.backend().to_string();
+        if view == "detail" {
+            assert!(
+                text.contains("\\u{1b}]0;all clear\\u{7}\\u{1b}[2J\\u{202e}"),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let (_dir, app) = demo_app(100, 30);
+    let terminal = render(&app, &Theme::plain(), 100, 30);
+    assert!(
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|cell| cell.fg == Color::Reset && cell.bg == Color::Reset)
+    );
+    let colored = render(&app, &Theme::colored(), 100, 30);
+    assert!(
+        colored
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|cell| cell.fg != Color::Reset)
+    );
+}

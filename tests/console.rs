@@ -1,0 +1,232 @@
+//! The real binary driven in a pseudo-terminal, read back through a terminal emulator (vt100):
+//! what a user at a keyboard would see.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// Everything the program asked the terminal to do besides drawing.
+#[derive(Default)]
+struct Requests {
+    titles: Vec<Vec<u8>>,
+    bells: usize,
+    clipboard: usize,
+}
+
+impl vt100::Callbacks for Requests {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bells += 1;
+    }
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.titles.push(title.to_vec());
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        self.titles.push(name.to_vec());
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
+        self.clipboard += 1;
+    }
+}
+
+struct Console {
+    parser: vt100::Parser<Requests>,
+    output: Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Console {
+    fn start(args: &[&str], home: &Path, env: &[(&str, &str)]) -> Console {
+        let (rows, cols) = (24, 80);
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_casebook"));
+        command.args(args);
+        command.env("TERM", "xterm-256color");
+        for dir in ["XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"] {
+            command.env(dir, home);
+        }
+        command.env_remove("CASEBOOK_KEYMAP");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = pty.slave.spawn_command(command).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let (sender, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 || sender.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Console {
+            parser: vt100::Parser::new_with_callbacks(
+                rows.try_into().unwrap(),
+                cols.try_into().unwrap(),
+                0,
+                Requests::default(),
+            ),
+            output,
+            writer,
+            child,
+            _master: pty.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Reads output until the screen shows `text`; fails with the screen after `timeout`.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.screen().contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self
+                .output
+                .recv_timeout(left.min(Duration::from_millis(200)))
+            {
+                Ok(bytes) => self.parser.process(&bytes),
+                Err(_) if Instant::now() < deadline => {}
+                Err(_) => panic!("timed out waiting for {text:?}; screen:\n{}", self.screen()),
+            }
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the program to exit and returns whether it succeeded.
+    fn exit_success(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            while let Ok(bytes) = self.output.try_recv() {
+                self.parser.process(&bytes);
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(100)) {
+                    self.parser.process(&bytes);
+                }
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the console did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn demo_filter_detail_and_quit() {
+    let home = tempfile::tempdir().unwrap();
+    let mut console = Console::start(&["demo"], home.path(), &[]);
+    console.wait_for("events from");
+    assert!(
+        console.screen().contains("cloudtrail"),
+        "{}",
+        console.screen()
+    );
+
+    console.send("/key:ASIAWNODEEXFIL7Q2W4E action:ListBuckets\r");
+    console.wait_for("1 / 5,019 events");
+    console.send("\r");
+    console.wait_for("original record");
+    let screen = console.screen();
+    // The attacker's user agent is shown as text; its escapes did nothing.
+    assert!(
+        screen.contains(r"aws-cli/2.13.5 \u{1b}]0;all clear\u{7}\u{1b}[2J\u{202e}"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("access_key   ASIAWNODEEXFIL7Q2W4E"),
+        "{screen}"
+    );
+    assert!(
+        console.parser.callbacks().titles.is_empty(),
+        "the window title was changed"
+    );
+    assert_eq!(console.parser.callbacks().bells, 0);
+    assert_eq!(console.parser.callbacks().clipboard, 0);
+
+    console.send("q");
+    console.wait_for("1 / 5,019 events");
+    console.send("q");
+    assert!(console.exit_success());
+    // The terminal is handed back: alternate screen left, cursor shown.
+    assert!(!console.parser.screen().alternate_screen());
+    assert!(!console.parser.screen().hide_cursor());
+}
+
+#[test]
+fn broken_keymap_is_named_and_defaults_still_work() {
+    let home = tempfile::tempdir().unwrap();
+    let keymap = home.path().join("keys.toml");
+    std::fs::write(
+        &keymap,
+        "[timeline]\nj = { run = \"down\" }\nx = { run = \"explode\" }\n",
+    )
+    .unwrap();
+    let keymap = keymap.display().to_string();
+    let mut console = Console::start(&["demo"], home.path(), &[("CASEBOOK_KEYMAP", &keymap)]);
+    // The histogram's axis shows once the timeline is loaded.
+    console.wait_for("2026-11-18 00:00:08 →");
+    console.wait_for("unknown action 'explode'");
+    assert!(
+        console.screen().contains("keys.toml:3:"),
+        "{}",
+        console.screen()
+    );
+    console.send("?");
+    console.wait_for("help: timeline");
+    console.send("\x1b");
+    // A key right after Esc would arrive as Alt+key.
+    std::thread::sleep(Duration::from_millis(300));
+    console.send("q");
+    assert!(console.exit_success());
+}
+
+#[test]
+fn start_screen_opens_a_typed_path() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("case");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hostile/cloudtrail-hostile.json"),
+        data.join("trail.json"),
+    )
+    .unwrap();
+    let mut console = Console::start(&[], home.path(), &[]);
+    console.wait_for("Open the demo case");
+    console.send("\x1b[B\r");
+    console.wait_for("open:");
+    console.send(&format!("{}\r", data.display()));
+    console.wait_for("events from 1 files");
+    console.send("q");
+    assert!(console.exit_success());
+    // The path is remembered for the next start.
+    let mut console = Console::start(&[], home.path(), &[]);
+    console.wait_for("recent");
+    assert!(console.screen().contains("case"), "{}", console.screen());
+    console.send("q");
+    assert!(console.exit_success());
+}
