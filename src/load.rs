@@ -272,3 +272,28 @@ impl EventSink for Capture<'_> {
     }
     fn skip(&mut self, _location: &Location, _reason: String) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_files_and_events_and_cancel_stops_the_load() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::synth::write_cloudtrail(dir.path(), 2_000, 500, 1).unwrap();
+        let paths = vec![dir.path().to_path_buf()];
+        let progress = Progress::default();
+        let loaded = load_with_progress(&paths, &LoadOptions::default(), &progress).unwrap();
+        assert_eq!(loaded.timeline.len(), 2_000);
+        assert_eq!(progress.files_total.load(Ordering::Relaxed), 4);
+        assert_eq!(progress.files_done.load(Ordering::Relaxed), 4);
+        assert_eq!(progress.events.load(Ordering::Relaxed), 2_000);
+        assert!(progress.bytes.load(Ordering::Relaxed) > 1_000_000);
+
+        let cancelled = Progress::default();
+        cancelled.cancel();
+        let result = load_with_progress(&paths, &LoadOptions::default(), &cancelled);
+        assert!(matches!(result, Err(LoadError::Cancelled)));
+        assert_eq!(cancelled.files_done.load(Ordering::Relaxed), 0);
+    }
+}

@@ -182,9 +182,22 @@ impl Matcher {
         match self {
             Matcher::Exact(value) => candidate.eq_ignore_ascii_case(value),
             Matcher::Glob(regex) | Matcher::Contains(regex) => regex.is_match(candidate),
-            Matcher::Cidr(net) => candidate
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| net.contains(&ip)),
+            Matcher::Cidr(net) => {
+                // A bare IPv4 address (most values) first: a quick rejection by its first octet
+                // spares parsing the rest; anything else goes through the full parser.
+                if let IpNet::V4(v4) = net
+                    && v4.prefix_len() >= 8
+                    && let Some((first, _)) = candidate.split_once('.')
+                    && first
+                        .parse::<u8>()
+                        .is_ok_and(|o| o != v4.network().octets()[0])
+                {
+                    return false;
+                }
+                candidate
+                    .parse::<IpAddr>()
+                    .is_ok_and(|ip| net.contains(&ip))
+            }
             Matcher::ResourceId(id) => crate::event::names(candidate, id),
         }
     }
@@ -619,6 +632,25 @@ mod tests {
 
     fn error(input: &str) -> ParseError {
         parse(input, NOW).unwrap_err()
+    }
+
+    #[test]
+    fn cidr_matching_with_its_quick_rejection() {
+        let matcher = Matcher::ip("10.20.0.0/16");
+        for (ip, inside) in [
+            ("10.20.3.4", true),
+            ("10.21.3.4", false),
+            ("11.20.3.4", false),
+            ("010.20.3.4", false),
+            ("10.20.3", false),
+            ("::ffff:10.20.0.1", false),
+            ("not an ip", false),
+        ] {
+            assert_eq!(matcher.matches(ip), inside, "{ip}");
+        }
+        let v6 = Matcher::ip("2001:db8::/32");
+        assert!(v6.matches("2001:db8::1") && !v6.matches("10.20.3.4"));
+        assert!(Matcher::ip("0.0.0.0/0").matches("203.0.113.66"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 
 use polars::prelude::*;
+use polars_arrow::array::Array as _;
 use rayon::prelude::*;
 
 use crate::event::{EventRecord, Location};
@@ -238,6 +239,28 @@ impl Timeline {
         })
     }
 
+    /// The rows a filter keeps, as positions in this timeline, in order.
+    pub fn matching_rows(&self, filter: &Filter) -> PolarsResult<Vec<IdxSize>> {
+        if matches!(filter, Filter::All) {
+            return Ok((0..self.len() as IdxSize).collect());
+        }
+        let mask = self.mask(filter)?;
+        Ok(mask
+            .iter()
+            .enumerate()
+            .filter(|(_, keep)| *keep == Some(true))
+            .map(|(row, _)| row as IdxSize)
+            .collect())
+    }
+
+    /// The given rows, in the given order.
+    pub fn take(&self, rows: &[IdxSize]) -> PolarsResult<Timeline> {
+        let rows = IdxCa::from_slice("rows".into(), rows);
+        Ok(Timeline {
+            frame: self.frame.take(&rows)?,
+        })
+    }
+
     /// The first `n` events.
     pub fn head(&self, n: usize) -> Timeline {
         self.slice(0, n)
@@ -325,29 +348,84 @@ impl Timeline {
             Filter::Match { columns, matcher } => {
                 let mut mask = BooleanChunked::full("mask".into(), false, height);
                 for column in columns.iter() {
-                    let values = self.strings(*column)?;
-                    let matched: BooleanChunked = if *column == Col::Resources
-                        && !matches!(matcher, filter::Matcher::Contains(_))
-                    {
-                        values
-                            .iter()
-                            .map(|v| {
-                                v.is_some_and(|v| {
-                                    v.split(RESOURCE_SEPARATOR).any(|r| matcher.matches(r))
-                                })
-                            })
-                            .collect()
-                    } else {
-                        values
-                            .iter()
-                            .map(|v| v.is_some_and(|v| matcher.matches(v)))
-                            .collect()
-                    };
+                    let matched = match_column(self.strings(*column)?, *column, matcher);
                     mask = &mask | &matched;
                 }
                 mask
             }
         })
+    }
+}
+
+/// Which rows of a text column a matcher accepts (nulls never match). Rows are split among the
+/// worker threads, and each worker remembers the answer per Arrow view: a repeated value (the
+/// same principal or action on thousands of rows) shares one view, so it is matched once.
+fn match_column(values: &StringChunked, column: Col, matcher: &filter::Matcher) -> BooleanChunked {
+    // A resource filter matches any one of a row's resources; a substring search the whole list.
+    let split_resources =
+        column == Col::Resources && !matches!(matcher, filter::Matcher::Contains(_));
+    let accepts = |value: &str| {
+        if split_resources {
+            value.split(RESOURCE_SEPARATOR).any(|r| matcher.matches(r))
+        } else {
+            matcher.matches(value)
+        }
+    };
+    let mut bits = Vec::with_capacity(values.len());
+    for array in values.downcast_iter() {
+        let views = array.views();
+        let rows = array.len();
+        let part = rows.div_ceil(rayon::current_num_threads().max(1)).max(4096);
+        let parts: Vec<Vec<bool>> = (0..rows)
+            .step_by(part)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let mut memo = ViewMemo::default();
+                (start..(start + part).min(rows))
+                    .map(|row| {
+                        array.is_valid(row)
+                            && memo
+                                .get_or_insert(views[row].as_u128(), || accepts(array.value(row)))
+                    })
+                    .collect()
+            })
+            .collect();
+        bits.extend(parts.into_iter().flatten());
+    }
+    BooleanChunked::from_slice("mask".into(), &bits)
+}
+
+/// A small direct-mapped cache from Arrow string views to a match result. Equal views mean equal
+/// strings: short strings live inside the view, longer ones are named by buffer and offset.
+struct ViewMemo {
+    slots: Vec<(u128, bool)>,
+}
+
+impl ViewMemo {
+    /// Enough for the distinct values of every worker's batch of a large load (each batch
+    /// stores its repeated values once, so one value has a view per batch).
+    const SLOTS: usize = 16384;
+    /// No view is all ones: its length would exceed any buffer.
+    const EMPTY: u128 = u128::MAX;
+
+    fn get_or_insert(&mut self, view: u128, compute: impl FnOnce() -> bool) -> bool {
+        let hash = ((view as u64) ^ ((view >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = &mut self.slots[(hash >> 50) as usize % Self::SLOTS];
+        if slot.0 == view {
+            return slot.1;
+        }
+        let result = compute();
+        *slot = (view, result);
+        result
+    }
+}
+
+impl Default for ViewMemo {
+    fn default() -> Self {
+        ViewMemo {
+            slots: vec![(Self::EMPTY, false); Self::SLOTS],
+        }
     }
 }
 
@@ -390,6 +468,48 @@ pub(crate) mod tests {
             })
             .collect();
         Timeline::from_batches(batches).unwrap()
+    }
+
+    /// The per-view memo must give each row its own answer: many distinct values (more than the
+    /// memo holds, so slots are overwritten), repeats that share views, short inline values and
+    /// nulls, spread over the worker threads' parts.
+    #[test]
+    fn column_matching_agrees_with_matching_every_row() {
+        let mut batch = Batch::default();
+        batch.start_file(0);
+        let mut expected = Vec::new();
+        for i in 0..30_000usize {
+            let agent: Option<String> = match i % 4 {
+                0 => None,
+                1 => Some(format!(
+                    "tool/{} long enough to live outside the view",
+                    i % 3000
+                )),
+                2 => Some(format!("t{}", i % 7)),
+                _ => Some(format!("unique agent {i} with its own bytes in the buffer")),
+            };
+            let mut record =
+                EventRecord::new(i as i64, Source::CloudTrail, EventClass::ApiCall, "Get");
+            record.user_agent = agent.clone().map(Cow::Owned);
+            expected.push(agent);
+            batch.event(record, None);
+        }
+        let timeline = Timeline::from_batches(vec![batch]).unwrap();
+        for pattern in ["*9 long*", "t3", "*agent 2*", "tool/12*"] {
+            let matcher = filter::Matcher::text(pattern);
+            let mask = match_column(
+                timeline.strings(Col::UserAgent).unwrap(),
+                Col::UserAgent,
+                &matcher,
+            );
+            let naive: Vec<bool> = expected
+                .iter()
+                .map(|v| v.as_deref().is_some_and(|v| matcher.matches(v)))
+                .collect();
+            let got: Vec<bool> = mask.iter().map(|b| b.unwrap_or(false)).collect();
+            assert_eq!(got, naive, "{pattern}");
+            assert!(got.iter().any(|b| *b), "{pattern} matches something");
+        }
     }
 
     fn actions(timeline: &Timeline) -> Vec<String> {

@@ -1,16 +1,16 @@
-//! The state of an open case: the loaded timeline, the filtered view of it, the selection, the
+//! The state of an open case: the loaded timeline, the rows of it shown, the selection, the
 //! time-window stack, the histogram and the marks. No terminal here: the views draw it and the
 //! app changes it through these methods.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::PolarsResult;
+use polars::prelude::{IdxSize, PolarsResult};
 
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
 use crate::timeline::filter::{self, Column, Filter, ParseError};
-use crate::timeline::{EventRow, RecordRef, Timeline};
+use crate::timeline::{EventRow, RecordRef};
 
 /// Event counts over equal slices of a time range.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -69,7 +69,11 @@ pub struct Explorer {
     loaded: Loaded,
     /// The paths opened, to show file names relative to them.
     roots: Vec<PathBuf>,
-    view: Timeline,
+    /// Event times of the whole timeline, for the histogram and for finding moments.
+    times: Vec<i64>,
+    /// The rows of the timeline the filter and window keep, in time order. Rows are fetched
+    /// from the store a screenful at a time, so a filter never copies the events it keeps.
+    shown: Vec<IdxSize>,
     filter_text: String,
     filter: Filter,
     /// Zoomed time windows, innermost last.
@@ -87,11 +91,17 @@ pub struct Explorer {
 
 impl Explorer {
     pub fn new(loaded: Loaded, roots: Vec<PathBuf>, now: i64) -> Explorer {
-        let view = loaded.timeline.clone();
+        let times = loaded
+            .timeline
+            .times()
+            .map(|t| t.into_no_null_iter().collect())
+            .unwrap_or_default();
+        let shown = (0..loaded.timeline.len() as IdxSize).collect();
         let mut explorer = Explorer {
             loaded,
             roots,
-            view,
+            times,
+            shown,
             filter_text: String::new(),
             filter: Filter::All,
             windows: Vec::new(),
@@ -111,8 +121,30 @@ impl Explorer {
         &self.loaded
     }
 
-    pub fn view(&self) -> &Timeline {
-        &self.view
+    /// How many events the filter and window keep.
+    pub fn shown(&self) -> usize {
+        self.shown.len()
+    }
+
+    /// The time of the first and last event shown.
+    pub fn shown_span(&self) -> Option<(i64, i64)> {
+        Some((
+            self.time_of(0)?,
+            self.time_of(self.shown.len().checked_sub(1)?)?,
+        ))
+    }
+
+    /// The time of the `position`-th event shown.
+    fn time_of(&self, position: usize) -> Option<i64> {
+        let row = *self.shown.get(position)?;
+        self.times.get(row as usize).copied()
+    }
+
+    /// The shown events from `position` on, at most `count`, read from the store.
+    fn fetch(&self, position: usize, count: usize) -> PolarsResult<Vec<EventRow>> {
+        let end = (position + count).min(self.shown.len());
+        let rows = self.shown.get(position..end).unwrap_or_default();
+        self.loaded.timeline.take(rows)?.rows()
     }
 
     pub fn total(&self) -> usize {
@@ -205,14 +237,14 @@ impl Explorer {
     fn refresh(&mut self) {
         let keep_time = self.selected_time();
         // A filter that parsed can only fail on a frame without its columns, which loading
-        // never builds; an empty view is the honest fallback.
-        self.view = self
+        // never builds; showing nothing is the honest fallback.
+        self.shown = self
             .loaded
             .timeline
-            .filter(&self.effective_filter())
-            .unwrap_or_else(|_| self.loaded.timeline.head(0));
+            .matching_rows(&self.effective_filter())
+            .unwrap_or_default();
         self.selected = keep_time.map_or(0, |time| self.first_row_at_or_after(time));
-        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.selected = self.selected.min(self.shown.len().saturating_sub(1));
         self.offset = self.selected.saturating_sub(self.page / 2);
         self.scroll_to_selection();
         let width = self.histogram.counts.len();
@@ -220,30 +252,16 @@ impl Explorer {
     }
 
     fn selected_time(&self) -> Option<i64> {
-        self.view.times().ok()?.get(self.selected)
+        self.time_of(self.selected)
     }
 
     fn first_row_at_or_after(&self, time: i64) -> usize {
-        let Ok(times) = self.view.times() else {
-            return 0;
-        };
-        // Times are sorted: binary search over the chunked column.
-        let (mut low, mut high) = (0, self.view.len());
-        while low < high {
-            let middle = (low + high) / 2;
-            if times.get(middle).unwrap_or(i64::MAX) < time {
-                low = middle + 1;
-            } else {
-                high = middle;
-            }
-        }
-        low
+        // Shown rows are in time order.
+        self.shown
+            .partition_point(|&row| self.times.get(row as usize).is_some_and(|t| *t < time))
     }
 
     fn rebuild_histogram(&mut self, buckets: usize) {
-        let Ok(times) = self.view.times() else {
-            return;
-        };
         let (start, end) = self
             .window()
             .or_else(|| {
@@ -253,13 +271,17 @@ impl Explorer {
                     .map(|(first, last)| (first, last + 1))
             })
             .unwrap_or((0, 1));
-        self.histogram = Histogram::build(times.into_no_null_iter(), start, end, buckets);
+        let times = self
+            .shown
+            .iter()
+            .filter_map(|&row| self.times.get(row as usize).copied());
+        self.histogram = Histogram::build(times, start, end, buckets);
         let last = self.histogram.counts.len().saturating_sub(1);
         self.histogram_cursor.at = self.histogram_cursor.at.min(last);
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.view.len().saturating_sub(1);
+        let last = self.shown.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.scroll_to_selection();
     }
@@ -270,7 +292,7 @@ impl Explorer {
     }
 
     pub fn select_last(&mut self) {
-        self.selected = self.view.len().saturating_sub(1);
+        self.selected = self.shown.len().saturating_sub(1);
         self.scroll_to_selection();
     }
 
@@ -280,17 +302,17 @@ impl Explorer {
         } else if self.selected >= self.offset + self.page {
             self.offset = self.selected + 1 - self.page;
         }
-        let last_page_start = self.view.len().saturating_sub(self.page);
+        let last_page_start = self.shown.len().saturating_sub(self.page);
         self.offset = self.offset.min(last_page_start);
     }
 
     /// The rows on screen, from the current offset.
     pub fn visible_rows(&self) -> PolarsResult<Vec<EventRow>> {
-        self.view.slice(self.offset, self.page).rows()
+        self.fetch(self.offset, self.page)
     }
 
     pub fn selected_row(&self) -> Option<EventRow> {
-        self.view.slice(self.selected, 1).rows().ok()?.pop()
+        self.fetch(self.selected, 1).ok()?.pop()
     }
 
     pub fn toggle_mark(&mut self) {
@@ -306,15 +328,17 @@ impl Explorer {
         if self.marks.is_empty() {
             return false;
         }
-        let Ok(rows) = self.view.record_refs() else {
+        let Ok(records) = self.loaded.timeline.record_refs() else {
             return false;
         };
+        let marked = |position: &usize| {
+            let row = self.shown[*position] as usize;
+            records.get(row).is_some_and(|r| self.marks.contains(r))
+        };
         let found = if forward {
-            (self.selected + 1..rows.len()).find(|&i| self.marks.contains(&rows[i]))
+            (self.selected + 1..self.shown.len()).find(marked)
         } else {
-            (0..self.selected)
-                .rev()
-                .find(|&i| self.marks.contains(&rows[i]))
+            (0..self.selected).rev().find(marked)
         };
         if let Some(row) = found {
             self.selected = row;
@@ -423,7 +447,7 @@ mod tests {
         explorer.move_by(2000);
         let before = explorer.selected_row().unwrap().time;
         explorer.set_filter("source:cloudtrail").unwrap();
-        assert!(explorer.view().len() < total);
+        assert!(explorer.shown() < total);
         let after = explorer.selected_row().unwrap().time;
         assert!(
             after >= before,
@@ -433,7 +457,7 @@ mod tests {
         assert_eq!(explorer.filter_text(), "source:cloudtrail");
 
         let full: u64 = explorer.histogram().counts.iter().sum();
-        assert_eq!(full as usize, explorer.view().len());
+        assert_eq!(full as usize, explorer.shown());
         explorer.histogram_cursor = HistogramCursor {
             at: 29,
             anchor: Some(20),
@@ -441,10 +465,10 @@ mod tests {
         let (start, end) = explorer.histogram().range(20, 29);
         explorer.zoom_to_selection();
         assert_eq!(explorer.window(), Some((start, end)));
-        let times = explorer.view().times().unwrap();
-        assert!(times.into_no_null_iter().all(|t| start <= t && t < end));
+        let (first, last) = explorer.shown_span().unwrap();
+        assert!(start <= first && last < end);
         let zoomed: u64 = explorer.histogram().counts.iter().sum();
-        assert_eq!(zoomed as usize, explorer.view().len());
+        assert_eq!(zoomed as usize, explorer.shown());
         assert!(explorer.zoom_out());
         assert_eq!(explorer.window(), None);
     }

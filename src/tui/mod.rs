@@ -25,8 +25,10 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use app::App;
-pub use keymap::{Keymap, KeymapError};
+pub use explorer::Explorer;
+pub use keymap::{Keymap, KeymapError, Mode};
 pub use theme::Theme;
+pub use views::{Viewport, draw, viewport};
 
 /// What the console opens with.
 pub enum Start {

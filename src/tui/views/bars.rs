@@ -99,8 +99,7 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
         );
         return;
     }
-    let view = explorer.view();
-    let span = match view.span() {
+    let span = match explorer.shown_span() {
         Some((first, last)) => format!("{} → {}", short_time(first), short_time(last)),
         None => "no events".to_owned(),
     };
@@ -116,7 +115,7 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
         Span::styled(
             format!(
                 " {} / {} events ",
-                thousands(view.len()),
+                thousands(explorer.shown()),
                 thousands(explorer.total())
             ),
             theme.accent(),

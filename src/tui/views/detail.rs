@@ -15,7 +15,7 @@ pub fn draw(detail: &Detail, explorer: &Explorer, theme: &Theme, frame: &mut Fra
     let position = format!(
         " event {} of {} │ lines {}-{} of {}{}",
         explorer.selected() + 1,
-        explorer.view().len(),
+        explorer.shown(),
         detail.scroll + 1,
         (detail.scroll + body.height as usize).min(detail.lines.len()),
         detail.lines.len(),

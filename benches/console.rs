@@ -1,0 +1,142 @@
+//! Console benchmark: how fast the timeline draws and how fast a filter (histogram included) is
+//! applied and drawn, over a large synthetic CloudTrail timeline, and the memory the console adds
+//! beside the store.
+//!
+//!     cargo bench --bench console                 # 1,000,000 events
+//!     cargo bench --bench console -- 300000       # any size
+//!
+//! Data is written once to $BENCH_DATA (default ~/.cache/casebook-bench), as bench/load.sh does.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use casebook::load::{LoadOptions, load};
+use casebook::synth::{NEEDLE_KEY, write_cloudtrail};
+use casebook::tui::{App, Explorer, Keymap, Mode, Theme, draw, viewport};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 50;
+
+fn main() {
+    let events: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let data = std::env::var_os("BENCH_DATA")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/casebook-bench"))
+        })
+        .expect("set BENCH_DATA or HOME")
+        .join(format!("cloudtrail-{events}"));
+    if !data.exists() {
+        eprintln!("writing {events} synthetic events to {}", data.display());
+        write_cloudtrail(&data, events, 500, 7).expect("write synthetic data");
+    }
+
+    let rss_before = rss_mb();
+    let started = Instant::now();
+    let loaded = load(std::slice::from_ref(&data), &LoadOptions::default()).expect("load");
+    let load_time = started.elapsed();
+    let rss_store = rss_mb();
+    println!(
+        "loaded {} events in {:.2} s; RSS {:.0} MB before, {:.0} MB with the store",
+        loaded.timeline.len(),
+        load_time.as_secs_f64(),
+        rss_before,
+        rss_store
+    );
+
+    let mut app = App::new(Keymap::default(), Vec::new(), None, 0);
+    app.explorer = Some(Explorer::new(loaded, vec![data], 0));
+    app.mode = Mode::Timeline;
+    app.resize(viewport(Rect::new(0, 0, WIDTH, HEIGHT)));
+    let theme = Theme::colored();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+
+    // Frame draw while scrolling: pages spread over the whole timeline.
+    let mut draws = Vec::new();
+    for step in 0..300 {
+        let explorer = app.explorer.as_mut().expect("explorer");
+        explorer.move_by(if step % 2 == 0 { 3_331 } else { -1_000 });
+        let start = Instant::now();
+        terminal
+            .draw(|frame| draw(&app, &theme, frame))
+            .expect("draw");
+        draws.push(start.elapsed());
+    }
+    report("frame draw (200x50, scrolling)", &mut draws);
+    println!(
+        "UI memory: RSS {:.0} MB with the console, {:+.0} MB over the store",
+        rss_mb(),
+        rss_mb() - rss_store
+    );
+
+    let filters = [
+        format!("access_key:{NEEDLE_KEY}"),
+        "action:GetObject".to_owned(),
+        "actor:*app-role-3*".to_owned(),
+        "ip:10.20.0.0/16".to_owned(),
+        "-outcome:success".to_owned(),
+        "\"orders-prod\"".to_owned(),
+        "source:cloudtrail action:Get* -region:us-east-1".to_owned(),
+    ];
+    for filter in &filters {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            let explorer = app.explorer.as_mut().expect("explorer");
+            explorer.set_filter(filter).expect("filter parses");
+            terminal
+                .draw(|frame| draw(&app, &theme, frame))
+                .expect("draw");
+            times.push(start.elapsed());
+            app.explorer.as_mut().expect("explorer").clear();
+        }
+        let shown = {
+            let explorer = app.explorer.as_mut().expect("explorer");
+            explorer.set_filter(filter).expect("filter parses");
+            explorer.shown()
+        };
+        report(
+            &format!("filter + histogram + draw: {filter} ({shown} shown)"),
+            &mut times,
+        );
+        app.explorer.as_mut().expect("explorer").clear();
+        // The part that decides which rows match.
+        let explorer = app.explorer.as_ref().expect("explorer");
+        let parsed = casebook::timeline::filter::parse(filter, 0).expect("filter parses");
+        let mut masks = Vec::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            explorer.loaded().timeline.mask(&parsed).expect("mask");
+            masks.push(start.elapsed());
+        }
+        report("    of which the mask", &mut masks);
+    }
+}
+
+fn report(what: &str, times: &mut [Duration]) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let median = times[times.len() / 2];
+    let worst = times[times.len() - 1];
+    println!(
+        "{what}: median {:.2} ms, worst {:.2} ms",
+        ms(median),
+        ms(worst)
+    );
+}
+
+/// Resident memory of this process, from /proc (Linux).
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
