@@ -14,8 +14,8 @@ pub fn draw(detail: &Detail, explorer: &Explorer, theme: &Theme, frame: &mut Fra
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let position = format!(
         " event {} of {} │ lines {}-{} of {}{}",
-        explorer.selected() + 1,
-        explorer.shown(),
+        crate::tui::thousands(explorer.selected() + 1),
+        crate::tui::thousands(explorer.shown()),
         detail.scroll + 1,
         (detail.scroll + body.height as usize).min(detail.lines.len()),
         detail.lines.len(),
