@@ -140,7 +140,12 @@ impl App {
                     Some(warning) => Some(Notice::Error(warning)),
                     None => Some(load_notice(&loaded)),
                 };
-                if Some(&job.paths) != self.demo_dir.as_ref().map(|d| vec![d.clone()]).as_ref() {
+                // The demo is always on the start screen; recent cases are the user's own.
+                let is_demo = self
+                    .demo_dir
+                    .as_ref()
+                    .is_some_and(|demo| job.paths == [demo.clone()]);
+                if !is_demo {
                     recent::remember(&job.paths);
                 }
                 let mut explorer = Explorer::new(loaded, job.paths, self.now);

@@ -89,15 +89,7 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
         return;
     }
     if let Some(notice) = &app.notice {
-        let (text, style) = match notice {
-            Notice::Info(text) => (text, theme.accent()),
-            Notice::Error(text) => (text, theme.error()),
-        };
-        frame.render_widget(
-            Paragraph::new(super::cell(text, area.width as usize)).style(style),
-            area,
-        );
-        return;
+        return notice_line(notice, theme, frame, area);
     }
     let span = match explorer.shown_span() {
         Some((first, last)) => format!("{} → {}", short_time(first), short_time(last)),
@@ -130,4 +122,16 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
 fn short_time(time: i64) -> String {
     let text = crate::time::format_rfc3339(time);
     format!("{} {}", &text[5..10], &text[11..19.min(text.len())])
+}
+
+/// A notice in one line: information in the accent colour, problems as errors.
+pub fn notice_line(notice: &Notice, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (text, style) = match notice {
+        Notice::Info(text) => (text, theme.accent()),
+        Notice::Error(text) => (text, theme.error()),
+    };
+    frame.render_widget(
+        Paragraph::new(super::cell(text, area.width as usize)).style(style),
+        area,
+    );
 }

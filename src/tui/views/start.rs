@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::bars::input_line;
-use crate::tui::app::{App, Notice, Prompt};
+use super::bars::{input_line, notice_line};
+use crate::tui::app::{App, Prompt};
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 
@@ -55,13 +55,6 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         input_line(app, "open: ", theme, frame, prompt);
     }
     if let Some(notice) = &app.notice {
-        let (text, style) = match notice {
-            Notice::Info(text) => (text, theme.accent()),
-            Notice::Error(text) => (text, theme.error()),
-        };
-        frame.render_widget(
-            Paragraph::new(super::cell(text, area.width as usize)).style(style),
-            status,
-        );
+        notice_line(notice, theme, frame, status);
     }
 }
