@@ -171,7 +171,7 @@ pub enum Matcher {
     /// An address inside the block.
     Cidr(IpNet),
     /// Free text: a substring, ignoring case.
-    Contains(Regex),
+    Contains(Substring),
     /// A resource: the id itself, or an ARN ending in it (`i-0abc` matches
     /// `arn:aws:ec2:...:instance/i-0abc`).
     ResourceId(String),
@@ -181,7 +181,8 @@ impl Matcher {
     pub fn matches(&self, candidate: &str) -> bool {
         match self {
             Matcher::Exact(value) => candidate.eq_ignore_ascii_case(value),
-            Matcher::Glob(regex) | Matcher::Contains(regex) => regex.is_match(candidate),
+            Matcher::Glob(regex) => regex.is_match(candidate),
+            Matcher::Contains(substring) => substring.is_in(candidate),
             Matcher::Cidr(net) => {
                 // A bare IPv4 address (most values) first: a quick rejection by its first octet
                 // spares parsing the rest; anything else goes through the full parser.
@@ -243,8 +244,42 @@ impl Matcher {
     }
 
     fn contains(value: &str) -> Matcher {
+        if value.is_ascii() {
+            return Matcher::Contains(Substring::Ascii(value.to_ascii_lowercase().into_bytes()));
+        }
         let pattern = format!("(?i){}", regex::escape(value));
-        Regex::new(&pattern).map_or_else(|_| Matcher::Exact(value.to_owned()), Matcher::Contains)
+        Regex::new(&pattern).map_or_else(
+            |_| Matcher::Exact(value.to_owned()),
+            |regex| Matcher::Contains(Substring::Unicode(regex)),
+        )
+    }
+}
+
+/// A substring search ignoring case. Free text runs over every text column of every row, so the
+/// common case (ASCII text) avoids the regex engine: candidates are found by the first byte in
+/// either case and compared ignoring ASCII case. Other text uses Unicode case folding.
+#[derive(Debug, Clone)]
+pub enum Substring {
+    /// The lower-cased needle.
+    Ascii(Vec<u8>),
+    Unicode(Regex),
+}
+
+impl Substring {
+    pub fn is_in(&self, haystack: &str) -> bool {
+        let needle = match self {
+            Substring::Unicode(regex) => return regex.is_match(haystack),
+            Substring::Ascii(needle) => needle,
+        };
+        let haystack = haystack.as_bytes();
+        let Some(&first) = needle.first() else {
+            return true;
+        };
+        let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
+            return false;
+        };
+        memchr::memchr2_iter(first, first.to_ascii_uppercase(), &haystack[..=last_start])
+            .any(|at| haystack[at..at + needle.len()].eq_ignore_ascii_case(needle))
     }
 }
 
@@ -632,6 +667,24 @@ mod tests {
 
     fn error(input: &str) -> ParseError {
         parse(input, NOW).unwrap_err()
+    }
+
+    #[test]
+    fn free_text_ignores_case_ascii_fast_and_unicode_folded() {
+        let ascii = Matcher::contains("Orders-PROD");
+        assert!(matches!(ascii, Matcher::Contains(Substring::Ascii(_))));
+        for (text, found) in [
+            ("arn:aws:s3:::acme-orders-prod/x", true),
+            ("ORDERS-PROD", true),
+            ("orders-pro", false),
+            ("ordersxprod orders-prod", true),
+            ("", false),
+            ("ééé orders-prodé", true),
+        ] {
+            assert_eq!(ascii.matches(text), found, "{text}");
+        }
+        let unicode = Matcher::contains("Ärger");
+        assert!(unicode.matches("großer ärger") && !unicode.matches("arger"));
     }
 
     #[test]
