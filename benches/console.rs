@@ -10,8 +10,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use casebook::event::EntityKind;
 use casebook::load::{LoadOptions, load};
 use casebook::synth::{NEEDLE_KEY, write_cloudtrail};
+use casebook::timeline::pivot::Entity;
 use casebook::tui::{App, Explorer, Keymap, Mode, Theme, draw, viewport};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -81,6 +83,8 @@ fn main() {
         rss_mb() - rss_store
     );
 
+    pivots(&mut app, &theme, &mut terminal);
+
     let filters = [
         format!("access_key:{NEEDLE_KEY}"),
         "action:GetObject".to_owned(),
@@ -123,6 +127,33 @@ fn main() {
         }
         report("    of which the mask", &mut masks);
     }
+}
+
+/// A pivot from the selected event to an access key (±1 h) and back, drawn each time.
+fn pivots(app: &mut App, theme: &Theme, terminal: &mut Terminal<TestBackend>) {
+    let key = Entity {
+        kind: EntityKind::AccessKey,
+        value: NEEDLE_KEY.to_owned(),
+    };
+    let (mut there, mut back) = (Vec::new(), Vec::new());
+    for step in 0..5 {
+        let explorer = app.explorer.as_mut().expect("explorer");
+        explorer.move_by(150_000 + step);
+        let start = Instant::now();
+        explorer.pivot_to(key.clone());
+        terminal
+            .draw(|frame| draw(app, theme, frame))
+            .expect("draw");
+        there.push(start.elapsed());
+        let start = Instant::now();
+        app.explorer.as_mut().expect("explorer").back();
+        terminal
+            .draw(|frame| draw(app, theme, frame))
+            .expect("draw");
+        back.push(start.elapsed());
+    }
+    report("pivot to an access key (±1h) + draw", &mut there);
+    report("back out of the pivot + draw", &mut back);
 }
 
 fn report(what: &str, times: &mut [Duration]) {

@@ -41,7 +41,7 @@ struct Console {
 
 impl Console {
     fn start(args: &[&str], home: &Path, env: &[(&str, &str)]) -> Console {
-        let (rows, cols) = (24, 80);
+        let (rows, cols) = (30, 120);
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -174,6 +174,55 @@ fn demo_filter_detail_and_quit() {
     // The terminal is handed back: alternate screen left, cursor shown.
     assert!(!console.parser.screen().alternate_screen());
     assert!(!console.parser.screen().hide_cursor());
+}
+
+/// The investigation the pivots are for: from the GuardDuty finding to the key it names, from the
+/// key to the address it was used from, from there to the bucket, and back out to the finding.
+#[test]
+fn pivots_follow_a_finding_to_the_exfiltration_and_back() {
+    let home = tempfile::tempdir().unwrap();
+    let mut console = Console::start(&["demo"], home.path(), &[]);
+    console.wait_for("events from");
+    console.send("/severity>=7\r");
+    console.wait_for("2 / 5,019 events");
+    console.send("p");
+    console.wait_for("pivot on");
+    console.send("access key\r");
+    console.wait_for("timeline › access key ASIAWNODEEXFIL7Q2W4E ±1h");
+    console.send("p");
+    console.wait_for("pivot on");
+    console.send("ip 203\r");
+    console.wait_for("› ip 203.0.113.66 ±1h");
+    console.send("/action:GetObject\r");
+    console.wait_for("/ action:GetObject");
+    console.send("p");
+    console.wait_for("pivot on");
+    // The object and its bucket both match; the bucket is the second.
+    console.send("acme-orders-prod\x1b[B\r");
+    console.wait_for("› resource arn:aws:s3:::acme-orders-prod ±1h");
+    console.send("/key:ASIAWNODEEXFIL7Q2W4E\r");
+    // The stolen key's calls on the bucket: the listing, 240 downloads and GuardDuty's finding.
+    console.wait_for("242 / 5,019 events");
+    let screen = console.screen();
+    assert!(
+        screen.contains("GetObject") && screen.contains("Exfiltration:S3/Anoma"),
+        "{screen}"
+    );
+
+    // Back out: each Esc returns to the place before, down to the finding.
+    console.send("\x1b");
+    console.wait_for("/ action:GetObject");
+    std::thread::sleep(Duration::from_millis(300));
+    console.send("\x1b");
+    console.wait_for("timeline › access key ASIAWNODEEXFIL7Q2W4E ±1h │ / no filter");
+    std::thread::sleep(Duration::from_millis(300));
+    console.send("\x1b");
+    console.wait_for("/ severity>=7");
+    // The selection is where it was: Enter opens the first finding.
+    console.send("\r");
+    console.wait_for("InstanceCredentialExfiltration.OutsideAWS");
+    console.send("qq");
+    assert!(console.exit_success());
 }
 
 #[test]

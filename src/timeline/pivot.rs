@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use polars::prelude::PolarsResult;
 
 use super::filter::{self, Column, Field, Filter, Matcher};
-use super::{RESOURCE_SEPARATOR, Timeline};
+use super::{EventRow, RESOURCE_SEPARATOR, Timeline};
 use crate::event::EntityKind;
 
 /// An entity to pivot on, e.g. `access_key=ASIA...`.
@@ -45,6 +45,40 @@ pub fn columns(kind: EntityKind) -> &'static [Column] {
 fn field(kind: EntityKind) -> Field {
     // Entity kinds are filter field names, so pivots and `/` filters agree on what matches.
     filter::field_named(kind.as_str()).unwrap_or(Field::Text(&[]))
+}
+
+/// The entities an event names, in the order an investigator reads them: who (principal, and
+/// the role of a role session), with which key, from where, what was touched, then account,
+/// region and user agent.
+pub fn entities_of(row: &EventRow) -> Vec<Entity> {
+    let mut entities: Vec<Entity> = Vec::new();
+    let named = [
+        (EntityKind::Principal, row.get(Column::Actor)),
+        (EntityKind::Principal, row.get(Column::Role)),
+        (EntityKind::AccessKey, row.get(Column::AccessKey)),
+        (EntityKind::Ip, row.get(Column::SrcIp)),
+        (EntityKind::Ip, row.get(Column::DstIp)),
+    ]
+    .into_iter()
+    .chain(row.resources().map(|r| (EntityKind::Resource, Some(r))))
+    .chain([
+        (EntityKind::Account, row.get(Column::Account)),
+        (EntityKind::Region, row.get(Column::Region)),
+        (EntityKind::UserAgent, row.get(Column::UserAgent)),
+    ]);
+    for (kind, value) in named {
+        let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let entity = Entity {
+            kind,
+            value: value.to_owned(),
+        };
+        if !entities.contains(&entity) {
+            entities.push(entity);
+        }
+    }
+    entities
 }
 
 /// The filter selecting everything an entity did.

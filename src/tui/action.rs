@@ -56,6 +56,10 @@ actions! {
     ToggleMark = "toggle_mark", "Mark or unmark the selected event";
     NextMark = "next_mark", "Jump to the next marked event";
     PrevMark = "prev_mark", "Jump to the previous marked event";
+    Pivot = "pivot", "Follow an entity of the selected event across every source";
+    NarrowWindow = "narrow_window", "Halve the pivot's time window";
+    WidenWindow = "widen_window", "Double the pivot's time window";
+    WholeRange = "whole_range", "Switch the pivot between its window and the whole range";
     Histogram = "histogram", "Focus the histogram to select a time range";
     Left = "left", "Move left (histogram cursor)";
     Right = "right", "Move right (histogram cursor)";

@@ -16,6 +16,7 @@ use super::start::{StartEntry, StartMenu, recent};
 use super::views::Viewport;
 use crate::load::{LoadError, Loaded};
 use crate::timeline::filter::ParseError;
+use crate::timeline::pivot::Entity;
 
 /// A line for the status bar until the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,7 @@ pub struct App {
     history: Vec<String>,
     history_at: Option<usize>,
     pub palette_selected: usize,
+    pub entity_selected: usize,
     pub help_scroll: usize,
     pub job: Option<LoadJob>,
     pub notice: Option<Notice>,
@@ -79,6 +81,7 @@ impl App {
             history: Vec::new(),
             history_at: None,
             palette_selected: 0,
+            entity_selected: 0,
             help_scroll: 0,
             job: None,
             notice: None,
@@ -208,6 +211,7 @@ impl App {
         if edited {
             self.filter_error = None;
             self.palette_selected = 0;
+            self.entity_selected = 0;
         }
     }
 
@@ -235,6 +239,7 @@ impl App {
                 Mode::Filter => self.on_prompt(action),
                 Mode::Search => self.on_search(action),
                 Mode::Palette => self.on_palette(action),
+                Mode::Entities => self.on_entities(action),
                 Mode::Help => self.on_help(action),
                 Mode::Progress => {
                     if let (Action::CancelJob | Action::Back, Some(job)) = (action, &self.job) {
@@ -284,7 +289,24 @@ impl App {
                 let text = explorer.filter_text().to_owned();
                 self.begin_prompt(Prompt::Filter, &text);
             }
-            Action::ClearFilter | Action::Back => explorer.clear(),
+            Action::Back => {
+                if !explorer.back() {
+                    explorer.clear();
+                }
+            }
+            Action::ClearFilter => explorer.clear(),
+            Action::Pivot => self.choose_entity(),
+            Action::NarrowWindow | Action::WidenWindow | Action::WholeRange => {
+                let change = match action {
+                    Action::WholeRange => None,
+                    other => Some(other == Action::WidenWindow),
+                };
+                if !explorer.change_pivot_window(change) {
+                    self.notice = Some(Notice::Info(
+                        "not in a pivot: p pivots on an entity of the selected event".into(),
+                    ));
+                }
+            }
             Action::ToggleMark => explorer.toggle_mark(),
             Action::NextMark | Action::PrevMark => {
                 if !explorer.jump_to_mark(action == Action::NextMark) {
@@ -368,6 +390,7 @@ impl App {
                     explorer.toggle_mark();
                 }
             }
+            Action::Pivot => self.choose_entity(),
             Action::Back => self.mode = Mode::Timeline,
             _ => self.not_here(action),
         }
@@ -476,6 +499,60 @@ impl App {
         }
     }
 
+    /// Opens the list of the selected event's entities to pivot on.
+    fn choose_entity(&mut self) {
+        let has_entities = self
+            .explorer
+            .as_ref()
+            .is_some_and(|e| !e.selected_entities().is_empty());
+        if !has_entities {
+            self.notice = Some(Notice::Info(
+                "this event names no entity to pivot on".into(),
+            ));
+            return;
+        }
+        self.return_mode = self.mode;
+        self.input = Input::default();
+        self.entity_selected = 0;
+        self.mode = Mode::Entities;
+    }
+
+    /// The selected event's entities whose kind or value contains what was typed.
+    pub fn entity_choices(&self) -> Vec<Entity> {
+        let typed = self.input.text().to_lowercase();
+        let entities = self
+            .explorer
+            .as_ref()
+            .map(Explorer::selected_entities)
+            .unwrap_or_default();
+        entities
+            .into_iter()
+            .filter(|e| typed.is_empty() || entity_label(e).to_lowercase().contains(&typed))
+            .collect()
+    }
+
+    fn on_entities(&mut self, action: Action) {
+        let choices = self.entity_choices();
+        match action {
+            Action::Down => {
+                self.entity_selected =
+                    (self.entity_selected + 1).min(choices.len().saturating_sub(1))
+            }
+            Action::Up => self.entity_selected = self.entity_selected.saturating_sub(1),
+            Action::Submit => {
+                if let (Some(chosen), Some(explorer)) =
+                    (choices.get(self.entity_selected), &mut self.explorer)
+                {
+                    explorer.pivot_to(chosen.clone());
+                    self.detail = None;
+                    self.mode = Mode::Timeline;
+                }
+            }
+            Action::Back => self.mode = self.return_mode,
+            _ => {}
+        }
+    }
+
     fn on_help(&mut self, action: Action) {
         let page = self.viewport.detail_rows.max(1);
         match action {
@@ -498,8 +575,8 @@ impl App {
     /// The mode the screen below an overlay (help, palette, prompt) shows.
     pub fn base_mode(&self) -> Mode {
         match self.mode {
-            Mode::Help | Mode::Palette | Mode::Filter => match self.return_mode {
-                Mode::Help | Mode::Palette | Mode::Filter => Mode::Timeline,
+            Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => match self.return_mode {
+                Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => Mode::Timeline,
                 other => other,
             },
             Mode::Search => Mode::Detail,
@@ -517,8 +594,14 @@ impl App {
     }
 }
 
+/// An entity as lists and breadcrumbs show it: `access key ASIA…`.
+pub fn entity_label(entity: &Entity) -> String {
+    let kind = entity.kind.as_str().replace('_', " ");
+    format!("{kind} {}", crate::sanitize::inline(&entity.value))
+}
+
 /// What the detail pane does itself; other actions chosen there apply to the timeline.
-const DETAIL_ACTIONS: [Action; 13] = [
+const DETAIL_ACTIONS: [Action; 14] = [
     Action::Down,
     Action::Up,
     Action::PageDown,
@@ -531,6 +614,7 @@ const DETAIL_ACTIONS: [Action; 13] = [
     Action::NextMatch,
     Action::PrevMatch,
     Action::ToggleMark,
+    Action::Pivot,
     Action::Back,
 ];
 

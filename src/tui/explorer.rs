@@ -9,7 +9,9 @@ use polars::prelude::{IdxSize, PolarsResult};
 
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
+use crate::time::NANOS_PER_SEC;
 use crate::timeline::filter::{self, Column, Filter, ParseError};
+use crate::timeline::pivot::{self, Entity};
 use crate::timeline::{EventRow, RecordRef};
 
 /// Event counts over equal slices of a time range.
@@ -86,7 +88,53 @@ pub struct Explorer {
     histogram: Histogram,
     pub histogram_cursor: HistogramCursor,
     marks: BTreeSet<RecordRef>,
+    /// The entity being followed, if any.
+    pivot: Option<Pivot>,
+    /// Where each pivot was taken from, innermost last.
+    stack: Vec<Place>,
     now: i64,
+}
+
+/// Following one entity around a moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pivot {
+    pub entity: Entity,
+    /// The moment the pivot was taken at.
+    pub around: i64,
+    /// Half-width of the window around it; `None` for the whole range.
+    pub half_window: Option<i64>,
+}
+
+impl Pivot {
+    pub const DEFAULT_HALF_WINDOW: i64 = 3600 * NANOS_PER_SEC;
+    const SMALLEST_HALF_WINDOW: i64 = 60 * NANOS_PER_SEC;
+    const LARGEST_HALF_WINDOW: i64 = 30 * 24 * 3600 * NANOS_PER_SEC;
+
+    fn filter(&self) -> Filter {
+        let entity = pivot::entity_filter(&self.entity);
+        match self.half_window {
+            Some(half) => Filter::And(vec![
+                entity,
+                Filter::Time {
+                    start: self.around.saturating_sub(half),
+                    end: self.around.saturating_add(half).saturating_add(1),
+                },
+            ]),
+            None => entity,
+        }
+    }
+}
+
+/// Everything that makes up where the user is, so a pivot can return to it exactly.
+#[derive(Debug, Clone)]
+struct Place {
+    filter_text: String,
+    filter: Filter,
+    windows: Vec<(i64, i64)>,
+    selected: usize,
+    offset: usize,
+    histogram_cursor: HistogramCursor,
+    pivot: Option<Pivot>,
 }
 
 impl Explorer {
@@ -111,6 +159,8 @@ impl Explorer {
             histogram: Histogram::default(),
             histogram_cursor: HistogramCursor::default(),
             marks: BTreeSet::new(),
+            pivot: None,
+            stack: Vec::new(),
             now,
         };
         explorer.rebuild_histogram(60);
@@ -225,17 +275,34 @@ impl Explorer {
     }
 
     fn effective_filter(&self) -> Filter {
-        match self.window() {
-            Some((start, end)) => {
-                Filter::And(vec![self.filter.clone(), Filter::Time { start, end }])
-            }
-            None => self.filter.clone(),
+        let mut terms = vec![self.filter.clone()];
+        terms.extend(self.pivot.as_ref().map(Pivot::filter));
+        if let Some((start, end)) = self.window() {
+            terms.push(Filter::Time { start, end });
+        }
+        match terms.len() {
+            1 => terms.remove(0),
+            _ => Filter::And(terms),
         }
     }
 
     /// Recomputes the view and histogram, keeping the selection on the same moment in time.
     fn refresh(&mut self) {
         let keep_time = self.selected_time();
+        self.recompute();
+        self.select_moment(keep_time);
+    }
+
+    /// Selects the first shown event at or after `time` and centres it.
+    fn select_moment(&mut self, time: Option<i64>) {
+        self.selected = time.map_or(0, |time| self.first_row_at_or_after(time));
+        self.selected = self.selected.min(self.shown.len().saturating_sub(1));
+        self.offset = self.selected.saturating_sub(self.page / 2);
+        self.scroll_to_selection();
+    }
+
+    /// The shown rows and histogram for the current filter, pivot and window.
+    fn recompute(&mut self) {
         // A filter that parsed can only fail on a frame without its columns, which loading
         // never builds; showing nothing is the honest fallback.
         self.shown = self
@@ -243,12 +310,85 @@ impl Explorer {
             .timeline
             .matching_rows(&self.effective_filter())
             .unwrap_or_default();
-        self.selected = keep_time.map_or(0, |time| self.first_row_at_or_after(time));
-        self.selected = self.selected.min(self.shown.len().saturating_sub(1));
-        self.offset = self.selected.saturating_sub(self.page / 2);
-        self.scroll_to_selection();
         let width = self.histogram.counts.len();
         self.rebuild_histogram(width);
+    }
+
+    /// Follows an entity from the selected event: everything it did within the default window
+    /// around that moment. The place left is kept for [`Explorer::back`].
+    pub fn pivot_to(&mut self, entity: Entity) {
+        let around = self.selected_time().unwrap_or_default();
+        self.stack.push(Place {
+            filter_text: std::mem::take(&mut self.filter_text),
+            filter: std::mem::replace(&mut self.filter, Filter::All),
+            windows: std::mem::take(&mut self.windows),
+            selected: self.selected,
+            offset: self.offset,
+            histogram_cursor: std::mem::take(&mut self.histogram_cursor),
+            pivot: self.pivot.take(),
+        });
+        self.pivot = Some(Pivot {
+            entity,
+            around,
+            half_window: Some(Pivot::DEFAULT_HALF_WINDOW),
+        });
+        self.recompute();
+        self.select_moment(Some(around));
+    }
+
+    /// Returns to where the last pivot was taken: filter, window, selection and scroll as they
+    /// were. False when not pivoting.
+    pub fn back(&mut self) -> bool {
+        let Some(place) = self.stack.pop() else {
+            return false;
+        };
+        self.filter_text = place.filter_text;
+        self.filter = place.filter;
+        self.windows = place.windows;
+        self.histogram_cursor = place.histogram_cursor;
+        self.pivot = place.pivot;
+        self.recompute();
+        self.selected = place.selected.min(self.shown.len().saturating_sub(1));
+        self.offset = place.offset;
+        self.scroll_to_selection();
+        true
+    }
+
+    pub fn pivot(&self) -> Option<&Pivot> {
+        self.pivot.as_ref()
+    }
+
+    /// The pivots taken to get here, outermost first, ending with the current one.
+    pub fn breadcrumbs(&self) -> Vec<&Pivot> {
+        self.stack
+            .iter()
+            .filter_map(|place| place.pivot.as_ref())
+            .chain(self.pivot.as_ref())
+            .collect()
+    }
+
+    /// Halves (`wider` false) or doubles the pivot's window, or switches between it and the
+    /// whole range (`None`). False when not pivoting.
+    pub fn change_pivot_window(&mut self, change: Option<bool>) -> bool {
+        let Some(pivot) = &mut self.pivot else {
+            return false;
+        };
+        pivot.half_window = match (change, pivot.half_window) {
+            (None, Some(_)) => None,
+            (None, None) => Some(Pivot::DEFAULT_HALF_WINDOW),
+            (Some(_), None) => None,
+            (Some(true), Some(half)) => Some((half * 2).min(Pivot::LARGEST_HALF_WINDOW)),
+            (Some(false), Some(half)) => Some((half / 2).max(Pivot::SMALLEST_HALF_WINDOW)),
+        };
+        self.refresh();
+        true
+    }
+
+    /// The entities the selected event names, to pivot on.
+    pub fn selected_entities(&self) -> Vec<Entity> {
+        self.selected_row()
+            .map(|row| pivot::entities_of(&row))
+            .unwrap_or_default()
     }
 
     fn selected_time(&self) -> Option<i64> {
@@ -262,8 +402,17 @@ impl Explorer {
     }
 
     fn rebuild_histogram(&mut self, buckets: usize) {
+        // The zoomed window, else the pivot's window, else everything loaded.
+        let pivot_window = self.pivot.as_ref().and_then(|p| {
+            let half = p.half_window?;
+            Some((
+                p.around.saturating_sub(half),
+                p.around.saturating_add(half).saturating_add(1),
+            ))
+        });
         let (start, end) = self
             .window()
+            .or(pivot_window)
             .or_else(|| {
                 self.loaded
                     .timeline
@@ -471,6 +620,54 @@ mod tests {
         assert_eq!(zoomed as usize, explorer.shown());
         assert!(explorer.zoom_out());
         assert_eq!(explorer.window(), None);
+    }
+
+    #[test]
+    fn pivots_stack_and_back_returns_exactly() {
+        let (_dir, mut explorer) = demo_explorer();
+        explorer.set_viewport(20, 60);
+        explorer.set_filter("severity>=7").unwrap();
+        explorer.move_by(1);
+        let (selected, offset) = (explorer.selected(), explorer.offset());
+        let finding = explorer.selected_row().unwrap();
+        let key = explorer
+            .selected_entities()
+            .into_iter()
+            .find(|e| e.kind == crate::event::EntityKind::AccessKey)
+            .unwrap();
+        assert_eq!(key.value, crate::demo::STOLEN_KEY);
+        explorer.pivot_to(key);
+        // ±1h around the second finding (02:55): the key's API calls from 02:47 on, and findings.
+        assert_eq!(explorer.filter_text(), "");
+        assert!(explorer.shown() > 200);
+        assert_eq!(explorer.selected_row().unwrap().time, finding.time);
+        for _ in 0..4 {
+            explorer.change_pivot_window(Some(false));
+        }
+        // ±3m45s around 02:55 leaves out the recon before and the changes after.
+        let narrow = explorer.shown();
+        explorer.change_pivot_window(None);
+        assert!(explorer.shown() > narrow);
+        assert_eq!(explorer.pivot().unwrap().half_window, None);
+
+        let ip = explorer
+            .selected_entities()
+            .into_iter()
+            .find(|e| e.kind == crate::event::EntityKind::Ip)
+            .unwrap();
+        explorer.pivot_to(ip);
+        assert_eq!(explorer.breadcrumbs().len(), 2);
+        assert!(explorer.back());
+        assert_eq!(
+            explorer.pivot().unwrap().half_window,
+            None,
+            "the window as it was left"
+        );
+        assert!(explorer.back());
+        assert_eq!((explorer.selected(), explorer.offset()), (selected, offset));
+        assert_eq!(explorer.filter_text(), "severity>=7");
+        assert_eq!(explorer.selected_row().unwrap(), finding);
+        assert!(!explorer.back());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub const VIM: &str = include_str!("../../keymaps/vim.toml");
 /// Environment variable naming the user's keymap file instead of the config directory's.
 pub const KEYMAP_ENV: &str = "CASEBOOK_KEYMAP";
 
-/// The keymap sections. Input modes (filter, search, palette) insert typed characters that no
+/// The keymap sections. Input modes (filter, search, palette, entities) insert typed characters that no
 /// binding claims; `global` applies to every other mode where the mode binds nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
@@ -30,12 +30,13 @@ pub enum Mode {
     Filter,
     Search,
     Palette,
+    Entities,
     Help,
     Progress,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Start,
         Mode::Timeline,
@@ -44,6 +45,7 @@ impl Mode {
         Mode::Filter,
         Mode::Search,
         Mode::Palette,
+        Mode::Entities,
         Mode::Help,
         Mode::Progress,
     ];
@@ -58,13 +60,17 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Search => "search",
             Mode::Palette => "palette",
+            Mode::Entities => "entities",
             Mode::Help => "help",
             Mode::Progress => "progress",
         }
     }
 
     pub fn is_input(self) -> bool {
-        matches!(self, Mode::Filter | Mode::Search | Mode::Palette)
+        matches!(
+            self,
+            Mode::Filter | Mode::Search | Mode::Palette | Mode::Entities
+        )
     }
 }
 
@@ -284,12 +290,13 @@ struct KeymapFile {
     filter: Section,
     search: Section,
     palette: Section,
+    entities: Section,
     help: Section,
     progress: Section,
 }
 
 impl KeymapFile {
-    fn sections(self) -> [(Mode, Section); 10] {
+    fn sections(self) -> [(Mode, Section); 11] {
         [
             (Mode::Global, self.global),
             (Mode::Start, self.start),
@@ -299,6 +306,7 @@ impl KeymapFile {
             (Mode::Filter, self.filter),
             (Mode::Search, self.search),
             (Mode::Palette, self.palette),
+            (Mode::Entities, self.entities),
             (Mode::Help, self.help),
             (Mode::Progress, self.progress),
         ]

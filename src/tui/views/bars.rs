@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::action::Action;
-use crate::tui::app::{App, Notice, Prompt};
+use crate::tui::app::{App, Notice, Prompt, entity_label};
 use crate::tui::explorer::Explorer;
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
@@ -21,8 +21,11 @@ pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Fra
         input_line(app, prefix, theme, frame, area);
         return;
     }
-    let mut spans = vec![Span::styled("/ ", theme.accent())];
-    if explorer.filter_text().is_empty() {
+    let mut spans = breadcrumbs(explorer, theme);
+    spans.push(Span::styled("/ ", theme.accent()));
+    if explorer.filter_text().is_empty() && explorer.pivot().is_some() {
+        spans.push(Span::styled("no filter", theme.dim()));
+    } else if explorer.filter_text().is_empty() {
         let key = app
             .keymap
             .key_for(Mode::Timeline, Action::Filter)
@@ -46,6 +49,45 @@ pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Fra
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `timeline › access key ASIA… › ip 203.0.113.66 ±1h │ ` while following entities.
+fn breadcrumbs(explorer: &Explorer, theme: &Theme) -> Vec<Span<'static>> {
+    let crumbs = explorer.breadcrumbs();
+    let Some(current) = crumbs.last() else {
+        return Vec::new();
+    };
+    let mut spans = vec![Span::styled("timeline", theme.dim())];
+    for (i, pivot) in crumbs.iter().enumerate() {
+        spans.push(Span::styled(" › ", theme.dim()));
+        // The current entity in full (nearly); the way here in short, leaving room for the filter.
+        let (style, width) = if i + 1 == crumbs.len() {
+            (theme.accent(), 48)
+        } else {
+            (theme.dim(), 20)
+        };
+        spans.push(Span::styled(
+            super::cell(&entity_label(&pivot.entity), width),
+            style,
+        ));
+    }
+    let window = match current.half_window {
+        Some(half) => format!(" ±{} ", duration(half)),
+        None => " whole range ".to_owned(),
+    };
+    spans.push(Span::styled(window, theme.accent()));
+    spans.push(Span::styled("│ ", theme.dim()));
+    spans
+}
+
+/// "1h", "30m", "2d" for a window's half-width.
+fn duration(nanos: i64) -> String {
+    let minutes = nanos / crate::time::NANOS_PER_SEC / 60;
+    match minutes {
+        m if m >= 1440 && m % 1440 == 0 => format!("{}d", m / 1440),
+        m if m >= 60 && m % 60 == 0 => format!("{}h", m / 60),
+        m => format!("{m}m"),
+    }
 }
 
 /// The input being typed, with the cursor, and the character a filter error points at marked.

@@ -64,6 +64,42 @@ pub fn palette(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), list);
 }
 
+/// The entities of the selected event, to pivot on; typing narrows the list.
+pub fn entities(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let choices = app.entity_choices();
+    let height = (choices.len() as u16 + 3).clamp(5, 18);
+    let popup = centered(area, 96, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(" pivot on (type to narrow, enter follows) ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    input_line(app, "> ", theme, frame, input);
+    let rows = list.height as usize;
+    let first = app.entity_selected.saturating_sub(rows.saturating_sub(1));
+    let width = list.width as usize;
+    let lines: Vec<Line> = choices
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, entity)| {
+            let style = if i == app.entity_selected {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let text = format!(
+                "{:<11} {}",
+                entity.kind.as_str().replace('_', " "),
+                entity.value
+            );
+            Line::from(Span::styled(super::cell(&text, width), style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+}
+
 /// The key that runs an action on the screen below the palette, for learning the keys.
 fn bound_key(app: &App, action: Action) -> String {
     app.keymap

@@ -75,6 +75,16 @@ fn palette_narrows_fuzzily() {
 }
 
 #[test]
+fn pivot_chooser_and_breadcrumbs() {
+    let (_dir, mut app) = demo_app(100, 30);
+    type_keys(&mut app, "/severity>=7<enter>p");
+    assert_eq!(app.mode, Mode::Entities);
+    insta::assert_snapshot!("pivot_chooser", screen(&app, 100, 30));
+    type_keys(&mut app, "key<enter>p203<enter>");
+    insta::assert_snapshot!("pivot_breadcrumbs", screen(&app, 100, 30));
+}
+
+#[test]
 fn help_lists_the_keymap() {
     let (_dir, mut app) = demo_app(80, 40);
     type_keys(&mut app, "?");
