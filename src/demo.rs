@@ -427,10 +427,37 @@ fn attack_api_calls(rng: &mut Rng) -> Vec<TrailRecord> {
         Call::new(hms(3, 9, 30), &attacker, "cloudtrail", "StopLogging")
             .request(json!({ "name": format!("arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/acme-prod-audit") })),
     );
-    calls
+    let mut records: Vec<TrailRecord> = calls
         .into_iter()
         .map(|call| call.record(rng, REGION))
-        .collect()
+        .collect();
+    records.push(instance_credentials(rng));
+    records
+}
+
+/// EC2 refreshing the node's instance-profile credentials: the AssumeRole that issued the key
+/// the attacker later read from instance metadata.
+fn instance_credentials(rng: &mut Rng) -> TrailRecord {
+    let ec2 = Caller {
+        identity: json!({ "type": "AWSService", "invokedBy": "ec2.amazonaws.com" }),
+        ip: "ec2.amazonaws.com",
+        agent: "ec2.amazonaws.com",
+    };
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-node-orders");
+    Call::new(hms(2, 12, 40), &ec2, "sts", "AssumeRole")
+        .request(json!({ "roleArn": role, "roleSessionName": NODE_INSTANCE }))
+        .response(json!({
+            "credentials": {
+                "accessKeyId": STOLEN_KEY,
+                "sessionToken": "IQoJb3JpZ2luX2VjEDemoSessionTokenNeverShown",
+                "expiration": "Nov 18, 2026, 8:45:12 AM"
+            },
+            "assumedRoleUser": {
+                "assumedRoleId": format!("AROA{:0>17}:{NODE_INSTANCE}", "eks-node-orders".len() * 7919),
+                "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/eks-node-orders/{NODE_INSTANCE}")
+            }
+        }))
+        .record(rng, REGION)
 }
 
 /// Delivery files of five minutes per region, in the S3 layout, gzip-compressed.

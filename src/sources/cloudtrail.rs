@@ -151,6 +151,20 @@ struct Response<'a> {
     /// `ConsoleLogin` reports `"Failure"` here rather than in `errorCode`.
     #[serde(borrow, rename = "ConsoleLogin")]
     console_login: Str<'a>,
+    /// STS calls (AssumeRole*, GetSessionToken, GetFederationToken) return the session's key.
+    #[serde(borrow)]
+    credentials: Obj<IssuedKey<'a>>,
+    /// CreateAccessKey returns the new long-term key.
+    #[serde(borrow, rename = "accessKey")]
+    access_key: Obj<IssuedKey<'a>>,
+}
+
+/// Only the key id of issued credentials is read: the secret and session token never are.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IssuedKey<'a> {
+    #[serde(borrow, rename = "accessKeyId")]
+    access_key_id: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -343,12 +357,8 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
     };
     let mut event = EventRecord::new(time, Source::CloudTrail, class, action);
 
-    let login_failed = record
-        .response
-        .0
-        .as_ref()
-        .and_then(|r| r.console_login.get())
-        == Some("Failure");
+    let response = record.response.0;
+    let login_failed = response.as_ref().and_then(|r| r.console_login.get()) == Some("Failure");
     event.error_code = record.error_code.take();
     event.outcome = if event.error_code.is_some() || login_failed {
         Outcome::Failure
@@ -396,6 +406,18 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
     }
     if let Some(request) = record.request.0 {
         add_request_resources(&mut event, request);
+    }
+    // A credential the call issued is what it created: pivots and credential chains find the
+    // issuing call through it.
+    if let Some(response) = response {
+        for issued in [response.credentials.0, response.access_key.0]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(key) = issued.access_key_id.take() {
+                event.add_resource(key);
+            }
+        }
     }
 
     // Insights events name the service inside their details.
