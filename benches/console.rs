@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use casebook::event::EntityKind;
 use casebook::load::{LoadOptions, load};
 use casebook::synth::{NEEDLE_KEY, write_cloudtrail};
+use casebook::timeline::card::card;
 use casebook::timeline::pivot::Entity;
 use casebook::tui::{App, Explorer, Keymap, Mode, Theme, draw, viewport};
 use ratatui::Terminal;
@@ -154,6 +155,26 @@ fn pivots(app: &mut App, theme: &Theme, terminal: &mut Terminal<TestBackend>) {
     }
     report("pivot to an access key (±1h) + draw", &mut there);
     report("back out of the pivot + draw", &mut back);
+
+    let timeline = &app.explorer.as_ref().expect("explorer").loaded().timeline;
+    let (mut whole, mut scoped) = (Vec::new(), Vec::new());
+    let around = timeline
+        .span()
+        .map_or(0, |(first, last)| first / 2 + last / 2);
+    let hour = 3_600_000_000_000;
+    for _ in 0..5 {
+        let start = Instant::now();
+        card(timeline, &key, None).expect("card");
+        whole.push(start.elapsed());
+        let start = Instant::now();
+        card(timeline, &key, Some((around - hour, around + hour))).expect("card");
+        scoped.push(start.elapsed());
+    }
+    report("entity card of an access key, whole range", &mut whole);
+    report(
+        "entity card of an access key, ±1h with baseline",
+        &mut scoped,
+    );
 }
 
 fn report(what: &str, times: &mut [Duration]) {

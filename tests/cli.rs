@@ -348,3 +348,112 @@ fn synth_writes_a_loadable_s3_tree() {
             .contains("AWSLogs/111122223333/CloudTrail/")
     );
 }
+
+fn entity_json(args: &[&str]) -> Value {
+    let output = casebook()
+        .arg("entity")
+        .args(args)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&output).unwrap()
+}
+
+#[test]
+fn entity_card_json_contract_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    casebook()
+        .args(["demo", "--write"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let card = entity_json(&[
+        dir.path().to_str().unwrap(),
+        "access_key=ASIAWNODEEXFIL7Q2W4E",
+        "--around",
+        "2026-11-18T03:00:00Z",
+        "--window",
+        "1h",
+    ]);
+    for field in [
+        "first_seen",
+        "last_seen",
+        "count_by_source",
+        "count_by_action",
+        "failures",
+        "distinct",
+        "findings",
+        "chain",
+    ] {
+        assert!(card.get(field).is_some(), "{field} missing: {card}");
+    }
+    assert_eq!(card["first_seen"], "2026-11-18T02:47:12.000Z");
+    assert_eq!(card["last_seen"], "2026-11-18T03:09:30.000Z");
+    assert_eq!(card["count_by_source"]["cloudtrail"], 265);
+    assert_eq!(card["count_by_action"]["GetObject"], 240);
+    assert_eq!(card["failures"]["total"], 13);
+    assert_eq!(card["distinct"]["ips"][0]["value"], "203.0.113.66");
+    assert_eq!(card["findings"].as_array().unwrap().len(), 4);
+    assert_eq!(card["chain"][0]["action"], "AssumeRole");
+    assert_eq!(card["chain"][0]["actor"], "ec2.amazonaws.com");
+    // The issuing call's session token is never part of a card.
+    assert!(!card.to_string().contains("SessionToken"));
+}
+
+/// Credential chains on real records: an STS AssumeRole (trailscraper) and CreateAccessKey calls
+/// (Panther's rule tests).
+#[test]
+fn chains_on_real_assume_role_and_create_access_key_records() {
+    let trail = shared(
+        "trailscraper/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json",
+    );
+    let card = entity_json(&[trail.to_str().unwrap(), "access_key=BBBBBBBBBBBBBBBBBBBBB"]);
+    assert_eq!(card["chain"].as_array().unwrap().len(), 1);
+    assert_eq!(card["chain"][0]["action"], "AssumeRole");
+    assert_eq!(card["chain"][0]["issued"], "BBBBBBBBBBBBBBBBBBBBB");
+    assert_eq!(card["chain"][0]["time"], "2017-12-11T15:04:51.000Z");
+
+    let panther = shared("panther-analysis/rule-tests/AWS.CloudTrail.jsonl");
+    let events = jsonl(&[
+        "pivot",
+        panther.to_str().unwrap(),
+        "--on",
+        "access_key=ABCDEFG",
+        "--chain",
+    ]);
+    let created: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["action"] == "CreateAccessKey")
+        .collect();
+    assert_eq!(
+        created.len(),
+        1,
+        "the first CreateAccessKey that issued the key"
+    );
+    assert_eq!(
+        created[0]["access_key"], "ABCDEFGH",
+        "issued by a caller using another key"
+    );
+    let without = jsonl(&[
+        "pivot",
+        panther.to_str().unwrap(),
+        "--on",
+        "access_key=ABCDEFG",
+    ]);
+    assert!(without.iter().all(|e| e["action"] != "CreateAccessKey"));
+
+    casebook()
+        .args([
+            "pivot",
+            panther.to_str().unwrap(),
+            "--on",
+            "ip=10.0.0.1",
+            "--chain",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--chain follows access keys"));
+}

@@ -3,6 +3,7 @@
 //! Exit codes: 0 when anything loaded, 1 when no input could be read, 2 for bad arguments or a
 //! bad filter. Every skipped file or record is named on stderr with its reason.
 
+mod entity;
 mod output;
 mod stats;
 
@@ -12,9 +13,11 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::event::EntityKind;
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
 use crate::time;
+use crate::timeline::card;
 use crate::timeline::filter::{self, Filter};
 use crate::timeline::pivot::{self, Entity};
 
@@ -81,10 +84,38 @@ enum Command {
             requires = "around"
         )]
         window: String,
+        /// Also the calls that issued the pivoted access key, and its caller's key, and so on.
+        #[arg(long)]
+        chain: bool,
         #[command(flatten)]
         select: Selection,
         #[command(flatten)]
         output: EventOutput,
+    },
+    /// An entity's card: first and last seen, counts by source and action, failures, the IPs,
+    /// user agents, regions and accounts it used, the findings naming it, and for an access key
+    /// the chain of calls that issued it.
+    Entity {
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The entity, as KIND=VALUE (e.g. access_key=ASIAEXAMPLE).
+        #[arg(value_name = "KIND=VALUE")]
+        entity: Entity,
+        /// Count only events within --window of this time (default: the whole range).
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+        around: Option<String>,
+        /// Half-width of the window around --around.
+        #[arg(
+            long,
+            default_value = "1h",
+            value_name = "DURATION",
+            requires = "around"
+        )]
+        window: String,
+        /// table for people, json for tools.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
     },
     /// Counts by source and by entity, the time span, and what was skipped per file and why.
     Stats {
@@ -215,6 +246,7 @@ fn execute(cli: Cli) -> Result<i32> {
             on,
             around,
             window,
+            chain,
             select,
             output,
         } => {
@@ -222,10 +254,50 @@ fn execute(cli: Cli) -> Result<i32> {
                 Some(around) => Some(parse_window(&around, &window, now)?),
                 None => None,
             };
+            if chain && on.kind != EntityKind::AccessKey {
+                return Err(UsageError(
+                    "--chain follows access keys: use --on access_key=...".into(),
+                )
+                .into());
+            }
             let filter = selection_filter(&select, now)?;
             let loaded = load_reporting(&paths, &options)?;
-            let pivoted = pivot::pivot(&loaded.timeline, &on, window)?.filter(&filter)?;
-            print_events(&loaded, pivoted, &output, &options)?;
+            let timeline = &loaded.timeline;
+            let mut rows = timeline
+                .matching_rows(&Filter::And(vec![pivot::pivot_filter(&on, window), filter]))?;
+            if chain {
+                rows = card::with_chain(timeline, rows, &on.value)?;
+            }
+            print_events(&loaded, timeline.take(&rows)?, &output, &options)?;
+            Ok(exit_code(&loaded))
+        }
+        Command::Entity {
+            paths,
+            entity,
+            around,
+            window,
+            format,
+        } => {
+            let scope = match around {
+                Some(around) => {
+                    let (at, half) = parse_window(&around, &window, now)?;
+                    Some((
+                        at.saturating_sub(half),
+                        at.saturating_add(half).saturating_add(1),
+                    ))
+                }
+                None => None,
+            };
+            let loaded = load_reporting(&paths, &options)?;
+            let card = card::card(&loaded.timeline, &entity, scope)?;
+            let mut out = io::stdout().lock();
+            match format {
+                StatsFormat::Table => entity::write_table(&mut out, &card)?,
+                StatsFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &entity::CardJson::of(&card))?;
+                    writeln!(out)?;
+                }
+            }
             Ok(exit_code(&loaded))
         }
         Command::Stats { paths, format } => {

@@ -166,6 +166,8 @@ pub enum Filter {
 pub enum Matcher {
     /// Whole value, ignoring ASCII case.
     Exact(String),
+    /// Any of these whole values, ignoring ASCII case.
+    AnyOf(Vec<String>),
     /// A glob with `*` / `?`, whole value, ignoring case.
     Glob(Regex),
     /// An address inside the block.
@@ -181,6 +183,7 @@ impl Matcher {
     pub fn matches(&self, candidate: &str) -> bool {
         match self {
             Matcher::Exact(value) => candidate.eq_ignore_ascii_case(value),
+            Matcher::AnyOf(values) => values.iter().any(|v| candidate.eq_ignore_ascii_case(v)),
             Matcher::Glob(regex) => regex.is_match(candidate),
             Matcher::Contains(substring) => substring.is_in(candidate),
             Matcher::Cidr(net) => {

@@ -5,6 +5,7 @@
 //! records are not in the frame: each row keeps its file and ordinal so they can be re-read.
 
 mod batch;
+pub mod card;
 pub mod filter;
 pub mod pivot;
 
@@ -283,6 +284,10 @@ impl Timeline {
 
     /// First and last event time.
     pub fn span(&self) -> Option<(i64, i64)> {
+        // polars' first() unwraps on a column without chunks, which taking no rows can leave.
+        if self.is_empty() {
+            return None;
+        }
         let times = self.times().ok()?;
         Some((times.first()?, times.last()?))
     }
@@ -510,6 +515,21 @@ pub(crate) mod tests {
             assert_eq!(got, naive, "{pattern}");
             assert!(got.iter().any(|b| *b), "{pattern} matches something");
         }
+    }
+
+    /// Regression: the span of no events (a card for an entity seen nowhere) panicked in polars.
+    #[test]
+    fn taking_no_rows_gives_an_empty_timeline_without_a_span() {
+        let t = timeline(vec![vec![event(
+            "2026-01-01T00:00:00Z",
+            "A",
+            "x",
+            "10.0.0.1",
+        )]]);
+        let none = t.take(&[]).unwrap();
+        assert!(none.is_empty());
+        assert_eq!(none.span(), None);
+        assert!(none.rows().unwrap().is_empty());
     }
 
     fn actions(timeline: &Timeline) -> Vec<String> {

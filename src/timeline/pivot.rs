@@ -91,11 +91,7 @@ pub fn entity_filter(entity: &Entity) -> Filter {
 }
 
 /// Everything the entity did, optionally within `±half_window` of `around` (nanoseconds).
-pub fn pivot(
-    timeline: &Timeline,
-    entity: &Entity,
-    window: Option<(i64, i64)>,
-) -> PolarsResult<Timeline> {
+pub fn pivot_filter(entity: &Entity, window: Option<(i64, i64)>) -> Filter {
     let mut terms = vec![entity_filter(entity)];
     if let Some((around, half_window)) = window {
         terms.push(Filter::Time {
@@ -103,7 +99,16 @@ pub fn pivot(
             end: around.saturating_add(half_window).saturating_add(1),
         });
     }
-    timeline.filter(&Filter::And(terms))
+    Filter::And(terms)
+}
+
+/// The events of [`pivot_filter`], as a timeline of their own.
+pub fn pivot(
+    timeline: &Timeline,
+    entity: &Entity,
+    window: Option<(i64, i64)>,
+) -> PolarsResult<Timeline> {
+    timeline.filter(&pivot_filter(entity, window))
 }
 
 /// How often one value occurs, and when first and last.

@@ -111,17 +111,10 @@ impl Pivot {
     const LARGEST_HALF_WINDOW: i64 = 30 * 24 * 3600 * NANOS_PER_SEC;
 
     fn filter(&self) -> Filter {
-        let entity = pivot::entity_filter(&self.entity);
-        match self.half_window {
-            Some(half) => Filter::And(vec![
-                entity,
-                Filter::Time {
-                    start: self.around.saturating_sub(half),
-                    end: self.around.saturating_add(half).saturating_add(1),
-                },
-            ]),
-            None => entity,
-        }
+        pivot::pivot_filter(
+            &self.entity,
+            self.half_window.map(|half| (self.around, half)),
+        )
     }
 }
 
