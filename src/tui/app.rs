@@ -15,6 +15,7 @@ use super::palette;
 use super::start::{StartEntry, StartMenu, recent};
 use super::views::Viewport;
 use crate::load::{LoadError, Loaded};
+use crate::timeline::card::EntityCard;
 use crate::timeline::filter::ParseError;
 use crate::timeline::pivot::Entity;
 
@@ -48,6 +49,9 @@ pub struct App {
     history_at: Option<usize>,
     pub palette_selected: usize,
     pub entity_selected: usize,
+    /// The card of the entity being followed, while it is shown, and how far it is scrolled.
+    pub card: Option<EntityCard>,
+    pub card_scroll: usize,
     pub help_scroll: usize,
     pub job: Option<LoadJob>,
     pub notice: Option<Notice>,
@@ -82,6 +86,8 @@ impl App {
             history_at: None,
             palette_selected: 0,
             entity_selected: 0,
+            card: None,
+            card_scroll: 0,
             help_scroll: 0,
             job: None,
             notice: None,
@@ -240,6 +246,7 @@ impl App {
                 Mode::Search => self.on_search(action),
                 Mode::Palette => self.on_palette(action),
                 Mode::Entities => self.on_entities(action),
+                Mode::Card => self.on_card(action),
                 Mode::Help => self.on_help(action),
                 Mode::Progress => {
                     if let (Action::CancelJob | Action::Back, Some(job)) = (action, &self.job) {
@@ -296,6 +303,19 @@ impl App {
             }
             Action::ClearFilter => explorer.clear(),
             Action::Pivot => self.choose_entity(),
+            Action::Card => match explorer.pivot_card() {
+                Some(Ok(card)) => {
+                    self.card = Some(card);
+                    self.card_scroll = 0;
+                    self.mode = Mode::Card;
+                }
+                Some(Err(error)) => self.notice = Some(Notice::Error(format!("no card: {error}"))),
+                None => {
+                    self.notice = Some(Notice::Info(
+                        "the card is of the entity followed: p pivots on one first".into(),
+                    ))
+                }
+            },
             Action::NarrowWindow | Action::WidenWindow | Action::WholeRange => {
                 let change = match action {
                     Action::WholeRange => None,
@@ -553,6 +573,21 @@ impl App {
         }
     }
 
+    fn on_card(&mut self, action: Action) {
+        let page = self.viewport.detail_rows.max(1);
+        match action {
+            Action::Down => self.card_scroll += 1,
+            Action::Up => self.card_scroll = self.card_scroll.saturating_sub(1),
+            Action::PageDown => self.card_scroll += page,
+            Action::PageUp => self.card_scroll = self.card_scroll.saturating_sub(page),
+            Action::Back | Action::Card => {
+                self.card = None;
+                self.mode = Mode::Timeline;
+            }
+            _ => {}
+        }
+    }
+
     fn on_help(&mut self, action: Action) {
         let page = self.viewport.detail_rows.max(1);
         match action {
@@ -575,6 +610,7 @@ impl App {
     /// The mode the screen below an overlay (help, palette, prompt) shows.
     pub fn base_mode(&self) -> Mode {
         match self.mode {
+            Mode::Card => Mode::Timeline,
             Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => match self.return_mode {
                 Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => Mode::Timeline,
                 other => other,

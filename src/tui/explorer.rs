@@ -10,6 +10,7 @@ use polars::prelude::{IdxSize, PolarsResult};
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
 use crate::time::NANOS_PER_SEC;
+use crate::timeline::card::{self, EntityCard};
 use crate::timeline::filter::{self, Column, Filter, ParseError};
 use crate::timeline::pivot::{self, Entity};
 use crate::timeline::{EventRow, RecordRef};
@@ -109,6 +110,15 @@ impl Pivot {
     pub const DEFAULT_HALF_WINDOW: i64 = 3600 * NANOS_PER_SEC;
     const SMALLEST_HALF_WINDOW: i64 = 60 * NANOS_PER_SEC;
     const LARGEST_HALF_WINDOW: i64 = 30 * 24 * 3600 * NANOS_PER_SEC;
+
+    /// The time the pivot covers, start inclusive, end exclusive; `None` for the whole range.
+    pub fn window(&self) -> Option<(i64, i64)> {
+        let half = self.half_window?;
+        Some((
+            self.around.saturating_sub(half),
+            self.around.saturating_add(half).saturating_add(1),
+        ))
+    }
 
     fn filter(&self) -> Filter {
         pivot::pivot_filter(
@@ -377,6 +387,16 @@ impl Explorer {
         true
     }
 
+    /// The card of the entity being followed, over the pivot's window (or the whole range).
+    pub fn pivot_card(&self) -> Option<PolarsResult<EntityCard>> {
+        let pivot = self.pivot.as_ref()?;
+        Some(card::card(
+            &self.loaded.timeline,
+            &pivot.entity,
+            pivot.window(),
+        ))
+    }
+
     /// The entities the selected event names, to pivot on.
     pub fn selected_entities(&self) -> Vec<Entity> {
         self.selected_row()
@@ -396,13 +416,7 @@ impl Explorer {
 
     fn rebuild_histogram(&mut self, buckets: usize) {
         // The zoomed window, else the pivot's window, else everything loaded.
-        let pivot_window = self.pivot.as_ref().and_then(|p| {
-            let half = p.half_window?;
-            Some((
-                p.around.saturating_sub(half),
-                p.around.saturating_add(half).saturating_add(1),
-            ))
-        });
+        let pivot_window = self.pivot.as_ref().and_then(Pivot::window);
         let (start, end) = self
             .window()
             .or(pivot_window)

@@ -31,12 +31,13 @@ pub enum Mode {
     Search,
     Palette,
     Entities,
+    Card,
     Help,
     Progress,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Start,
         Mode::Timeline,
@@ -46,6 +47,7 @@ impl Mode {
         Mode::Search,
         Mode::Palette,
         Mode::Entities,
+        Mode::Card,
         Mode::Help,
         Mode::Progress,
     ];
@@ -61,6 +63,7 @@ impl Mode {
             Mode::Search => "search",
             Mode::Palette => "palette",
             Mode::Entities => "entities",
+            Mode::Card => "card",
             Mode::Help => "help",
             Mode::Progress => "progress",
         }
@@ -291,12 +294,13 @@ struct KeymapFile {
     search: Section,
     palette: Section,
     entities: Section,
+    card: Section,
     help: Section,
     progress: Section,
 }
 
 impl KeymapFile {
-    fn sections(self) -> [(Mode, Section); 11] {
+    fn sections(self) -> [(Mode, Section); 12] {
         [
             (Mode::Global, self.global),
             (Mode::Start, self.start),
@@ -307,6 +311,7 @@ impl KeymapFile {
             (Mode::Search, self.search),
             (Mode::Palette, self.palette),
             (Mode::Entities, self.entities),
+            (Mode::Card, self.card),
             (Mode::Help, self.help),
             (Mode::Progress, self.progress),
         ]

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph};
 
 use super::bars::input_line;
+use crate::timeline::card::{EntityCard, ValueCount};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
@@ -156,4 +157,134 @@ pub fn progress(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         format!("{cancel} cancels")
     };
     frame.render_widget(Paragraph::new(text).style(theme.dim()), hint);
+}
+
+/// The card of the entity being followed.
+pub fn card(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(card) = &app.card else {
+        return;
+    };
+    let popup = centered(area, 100, area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    let title = format!(
+        " {} (esc closes) ",
+        super::cell(&crate::tui::app::entity_label(&card.entity), 70)
+    );
+    let block = Block::bordered().title(title);
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = card_lines(card, theme)
+        .into_iter()
+        .skip(app.card_scroll)
+        .take(inner.height as usize)
+        .map(|(text, style)| Line::from(Span::styled(super::cell(&text, width), style)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn card_lines(card: &EntityCard, theme: &Theme) -> Vec<(String, ratatui::style::Style)> {
+    let plain = ratatui::style::Style::new();
+    let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), crate::time::format_rfc3339);
+    let mut lines = vec![
+        match card.scope {
+            Some((start, end)) => (
+                format!("scope       {} .. {}", time(Some(start)), time(Some(end))),
+                theme.dim(),
+            ),
+            None => ("scope       the whole range".to_owned(), theme.dim()),
+        },
+        (
+            format!(
+                "events      {} ({} succeeded, {} failed)",
+                thousands(card.events),
+                card.successes,
+                card.failures.total
+            ),
+            plain,
+        ),
+        (format!("first seen  {}", time(card.first_seen)), plain),
+        (format!("last seen   {}", time(card.last_seen)), plain),
+    ];
+    let mut section = |title: &str, values: Vec<(String, usize)>, style| {
+        if values.is_empty() {
+            return;
+        }
+        lines.push((String::new(), plain));
+        lines.push((title.to_owned(), theme.header()));
+        for (value, count) in values {
+            lines.push((
+                format!("  {count:>7}  {}", crate::sanitize::inline(&value)),
+                style,
+            ));
+        }
+    };
+    let pairs = |values: &[ValueCount]| {
+        values
+            .iter()
+            .map(|v| (v.value.clone(), v.count))
+            .collect::<Vec<_>>()
+    };
+    section(
+        "by source",
+        card.count_by_source
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect(),
+        plain,
+    );
+    section(
+        "by action",
+        pairs(&card.count_by_action[..card.count_by_action.len().min(10)]),
+        plain,
+    );
+    section(
+        "failures",
+        card.failures
+            .by_error
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect(),
+        theme.failure(),
+    );
+    if let Some(new) = &card.new_in_scope {
+        section(
+            "new IPs (not seen in the window before)",
+            pairs(&new.ips),
+            theme.accent(),
+        );
+        section("new user agents", pairs(&new.user_agents), theme.accent());
+    }
+    section("IPs", pairs(&card.distinct.ips), plain);
+    section("user agents", pairs(&card.distinct.user_agents), plain);
+    section("regions", pairs(&card.distinct.regions), plain);
+    section("accounts", pairs(&card.distinct.accounts), plain);
+    let mut events = |title: &str, events: &[crate::timeline::card::CardEvent]| {
+        if events.is_empty() {
+            return;
+        }
+        lines.push((String::new(), plain));
+        lines.push((title.to_owned(), theme.header()));
+        for event in events {
+            let severity = event
+                .severity
+                .map(|s| format!(" [{s:.1}]"))
+                .unwrap_or_default();
+            let caller = event.actor.as_deref().unwrap_or("-");
+            let text = format!(
+                "  {}  {}{severity}  by {}",
+                &crate::time::format_rfc3339(event.time)[..19],
+                crate::sanitize::inline(&event.action),
+                crate::sanitize::inline(caller),
+            );
+            let style = event.severity.map_or(plain, |s| theme.severity(s));
+            lines.push((text, style));
+        }
+    };
+    events("findings naming it", &card.findings);
+    events(
+        "credential chain: the call that issued the key, then its caller's",
+        &card.chain,
+    );
+    lines
 }

@@ -82,6 +82,11 @@ fn pivot_chooser_and_breadcrumbs() {
     insta::assert_snapshot!("pivot_chooser", screen(&app, 100, 30));
     type_keys(&mut app, "key<enter>p203<enter>");
     insta::assert_snapshot!("pivot_breadcrumbs", screen(&app, 100, 30));
+    type_keys(&mut app, "c");
+    assert_eq!(app.mode, Mode::Card);
+    insta::assert_snapshot!("pivot_card", screen(&app, 100, 50));
+    type_keys(&mut app, "<esc>");
+    assert_eq!(app.mode, Mode::Timeline);
 }
 
 #[test]
