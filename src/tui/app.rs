@@ -574,11 +574,15 @@ impl App {
     }
 
     fn on_card(&mut self, action: Action) {
-        let page = self.viewport.detail_rows.max(1);
+        let page = self.viewport.popup_rows.max(1);
+        let last = self
+            .card
+            .as_ref()
+            .map_or(0, |c| super::views::card_height(c).saturating_sub(page));
         match action {
-            Action::Down => self.card_scroll += 1,
+            Action::Down => self.card_scroll = (self.card_scroll + 1).min(last),
             Action::Up => self.card_scroll = self.card_scroll.saturating_sub(1),
-            Action::PageDown => self.card_scroll += page,
+            Action::PageDown => self.card_scroll = (self.card_scroll + page).min(last),
             Action::PageUp => self.card_scroll = self.card_scroll.saturating_sub(page),
             Action::Back | Action::Card => {
                 self.card = None;
@@ -589,11 +593,13 @@ impl App {
     }
 
     fn on_help(&mut self, action: Action) {
-        let page = self.viewport.detail_rows.max(1);
+        let page = self.viewport.popup_rows.max(1);
+        let lines = super::views::help_lines(self, &super::Theme::plain()).len();
+        let last = lines.saturating_sub(page);
         match action {
-            Action::Down => self.help_scroll += 1,
+            Action::Down => self.help_scroll = (self.help_scroll + 1).min(last),
             Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-            Action::PageDown => self.help_scroll += page,
+            Action::PageDown => self.help_scroll = (self.help_scroll + page).min(last),
             Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(page),
             Action::Back => self.mode = self.return_mode,
             _ => {}

@@ -43,14 +43,19 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 pub fn draw(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let popup = centered(area, 72, area.height.saturating_sub(2));
+    let popup = centered(area, 72, area.height.saturating_sub(super::POPUP_MARGIN));
     let lines = lines(app, theme);
+    // Two rows are the border.
+    let last_start = lines
+        .len()
+        .saturating_sub(popup.height.saturating_sub(2) as usize);
+    let scroll = app.help_scroll.min(last_start) as u16;
     let title = format!(" help: {} (esc closes) ", app.help_mode().name());
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
             .block(Block::bordered().title(title))
-            .scroll((app.help_scroll as u16, 0)),
+            .scroll((scroll, 0)),
         popup,
     );
 }

@@ -5,6 +5,9 @@ mod detail;
 mod help;
 mod histogram;
 mod overlays;
+
+pub use help::lines as help_lines;
+pub use overlays::card_height;
 mod start;
 mod timeline;
 
@@ -15,12 +18,17 @@ use super::app::App;
 use super::keymap::Mode;
 use super::theme::Theme;
 
+/// Rows left free above and below full-height popups.
+const POPUP_MARGIN: u16 = 2;
+
 /// How much room the screens have, for paging and histogram resolution.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Viewport {
     pub timeline_rows: usize,
     pub histogram_width: usize,
     pub detail_rows: usize,
+    /// Rows inside a full-height popup (help, the entity card).
+    pub popup_rows: usize,
 }
 
 /// The areas of the case screen, top to bottom.
@@ -58,6 +66,7 @@ pub fn viewport(area: Rect) -> Viewport {
         histogram_width: histogram::bucket_count(areas.histogram),
         // One row is the detail title.
         detail_rows: detail_middle.height.saturating_sub(1) as usize,
+        popup_rows: area.height.saturating_sub(POPUP_MARGIN + 2) as usize,
     }
 }
 

@@ -164,7 +164,7 @@ pub fn card(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(card) = &app.card else {
         return;
     };
-    let popup = centered(area, 100, area.height.saturating_sub(2));
+    let popup = centered(area, 100, area.height.saturating_sub(super::POPUP_MARGIN));
     frame.render_widget(Clear, popup);
     let title = format!(
         " {} (esc closes) ",
@@ -174,13 +174,22 @@ pub fn card(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let width = inner.width as usize;
-    let lines: Vec<Line> = card_lines(card, theme)
+    let lines = card_lines(card, theme);
+    let first = app
+        .card_scroll
+        .min(lines.len().saturating_sub(inner.height as usize));
+    let lines: Vec<Line> = lines
         .into_iter()
-        .skip(app.card_scroll)
+        .skip(first)
         .take(inner.height as usize)
         .map(|(text, style)| Line::from(Span::styled(super::cell(&text, width), style)))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How many lines a card takes, for scrolling.
+pub fn card_height(card: &EntityCard) -> usize {
+    card_lines(card, &Theme::plain()).len()
 }
 
 fn card_lines(card: &EntityCard, theme: &Theme) -> Vec<(String, ratatui::style::Style)> {
