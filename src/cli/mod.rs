@@ -73,17 +73,8 @@ enum Command {
         /// The entity, as KIND=VALUE (e.g. access_key=ASIAEXAMPLE).
         #[arg(long, value_name = "KIND=VALUE")]
         on: Entity,
-        /// Only events within --window of this time (default: the whole range).
-        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-        around: Option<String>,
-        /// Half-width of the window around --around.
-        #[arg(
-            long,
-            default_value = "1h",
-            value_name = "DURATION",
-            requires = "around"
-        )]
-        window: String,
+        #[command(flatten)]
+        around: Around,
         /// Also the calls that issued the pivoted access key, and its caller's key, and so on.
         #[arg(long)]
         chain: bool,
@@ -102,17 +93,8 @@ enum Command {
         /// The entity, as KIND=VALUE (e.g. access_key=ASIAEXAMPLE).
         #[arg(value_name = "KIND=VALUE")]
         entity: Entity,
-        /// Count only events within --window of this time (default: the whole range).
-        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-        around: Option<String>,
-        /// Half-width of the window around --around.
-        #[arg(
-            long,
-            default_value = "1h",
-            value_name = "DURATION",
-            requires = "around"
-        )]
-        window: String,
+        #[command(flatten)]
+        around: Around,
         /// table for people, json for tools.
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
@@ -137,6 +119,32 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+/// A window around a moment, for pivots and cards.
+#[derive(clap::Args)]
+struct Around {
+    /// Only events within --window of this time (default: the whole range).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    around: Option<String>,
+    /// Half-width of the window around --around.
+    #[arg(
+        long,
+        default_value = "1h",
+        value_name = "DURATION",
+        requires = "around"
+    )]
+    window: String,
+}
+
+impl Around {
+    /// The moment and the half-width, when --around was given.
+    fn parse(&self, now: i64) -> Result<Option<(i64, i64)>> {
+        self.around
+            .as_deref()
+            .map(|around| parse_window(around, &self.window, now))
+            .transpose()
+    }
 }
 
 #[derive(clap::Args)]
@@ -245,15 +253,11 @@ fn execute(cli: Cli) -> Result<i32> {
             paths,
             on,
             around,
-            window,
             chain,
             select,
             output,
         } => {
-            let window = match around {
-                Some(around) => Some(parse_window(&around, &window, now)?),
-                None => None,
-            };
+            let window = around.parse(now)?;
             if chain && on.kind != EntityKind::AccessKey {
                 return Err(UsageError(
                     "--chain follows access keys: use --on access_key=...".into(),
@@ -275,19 +279,11 @@ fn execute(cli: Cli) -> Result<i32> {
             paths,
             entity,
             around,
-            window,
             format,
         } => {
-            let scope = match around {
-                Some(around) => {
-                    let (at, half) = parse_window(&around, &window, now)?;
-                    Some((
-                        at.saturating_sub(half),
-                        at.saturating_add(half).saturating_add(1),
-                    ))
-                }
-                None => None,
-            };
+            let scope = around
+                .parse(now)?
+                .map(|(at, half)| pivot::window_around(at, half));
             let loaded = load_reporting(&paths, &options)?;
             let card = card::card(&loaded.timeline, &entity, scope)?;
             let mut out = io::stdout().lock();

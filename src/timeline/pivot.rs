@@ -90,14 +90,20 @@ pub fn entity_filter(entity: &Entity) -> Filter {
     }
 }
 
+/// `±half_window` around a moment, as a time range (start inclusive, end exclusive).
+pub fn window_around(around: i64, half_window: i64) -> (i64, i64) {
+    (
+        around.saturating_sub(half_window),
+        around.saturating_add(half_window).saturating_add(1),
+    )
+}
+
 /// Everything the entity did, optionally within `±half_window` of `around` (nanoseconds).
 pub fn pivot_filter(entity: &Entity, window: Option<(i64, i64)>) -> Filter {
     let mut terms = vec![entity_filter(entity)];
     if let Some((around, half_window)) = window {
-        terms.push(Filter::Time {
-            start: around.saturating_sub(half_window),
-            end: around.saturating_add(half_window).saturating_add(1),
-        });
+        let (start, end) = window_around(around, half_window);
+        terms.push(Filter::Time { start, end });
     }
     Filter::And(terms)
 }

@@ -113,11 +113,7 @@ impl Pivot {
 
     /// The time the pivot covers, start inclusive, end exclusive; `None` for the whole range.
     pub fn window(&self) -> Option<(i64, i64)> {
-        let half = self.half_window?;
-        Some((
-            self.around.saturating_sub(half),
-            self.around.saturating_add(half).saturating_add(1),
-        ))
+        Some(pivot::window_around(self.around, self.half_window?))
     }
 
     fn filter(&self) -> Filter {
