@@ -128,6 +128,16 @@ pub struct Count {
 
 /// The `limit` most frequent values of an entity kind, most frequent first (ties by value).
 pub fn top_values(timeline: &Timeline, kind: EntityKind, limit: usize) -> PolarsResult<Vec<Count>> {
+    top_values_among(timeline, 0..timeline.len(), kind, limit)
+}
+
+/// Like [`top_values`], over the given rows only.
+pub fn top_values_among(
+    timeline: &Timeline,
+    rows: impl IntoIterator<Item = usize>,
+    kind: EntityKind,
+    limit: usize,
+) -> PolarsResult<Vec<Count>> {
     let times = timeline.times()?;
     let mut counts: HashMap<&str, Count> = HashMap::new();
     let columns: Vec<_> = columns(kind)
@@ -135,8 +145,8 @@ pub fn top_values(timeline: &Timeline, kind: EntityKind, limit: usize) -> Polars
         .map(|c| timeline.strings(*c))
         .collect::<PolarsResult<_>>()?;
     let mut row_values: Vec<&str> = Vec::new();
-    for (row, time) in times.iter().enumerate() {
-        let time = time.unwrap_or_default();
+    for row in rows {
+        let time = times.get(row).unwrap_or_default();
         row_values.clear();
         for column in &columns {
             if let Some(value) = column.get(row) {

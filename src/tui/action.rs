@@ -60,6 +60,8 @@ actions! {
     NarrowWindow = "narrow_window", "Halve the pivot's time window";
     WidenWindow = "widen_window", "Double the pivot's time window";
     WholeRange = "whole_range", "Switch the pivot between its window and the whole range";
+    Context = "context", "Every source within 5 minutes of the selected event";
+    GroupBy = "group_by", "Top values of an entity kind under the current filter";
     Card = "card", "Show the card of the entity being followed (counts, failures, new values, findings, chain)";
     Histogram = "histogram", "Focus the histogram to select a time range";
     Left = "left", "Move left (histogram cursor)";

@@ -14,10 +14,11 @@ use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::palette;
 use super::start::{StartEntry, StartMenu, recent};
 use super::views::Viewport;
+use crate::event::EntityKind;
 use crate::load::{LoadError, Loaded};
 use crate::timeline::card::EntityCard;
 use crate::timeline::filter::ParseError;
-use crate::timeline::pivot::Entity;
+use crate::timeline::pivot::{Count, Entity};
 
 /// A line for the status bar until the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,10 @@ pub struct App {
     /// The card of the entity being followed, while it is shown, and how far it is scrolled.
     pub card: Option<EntityCard>,
     pub card_scroll: usize,
+    /// The group-by view: which entity kind, its top values under the filter, the selection.
+    pub group_kind: EntityKind,
+    pub groups: Vec<Count>,
+    pub group_selected: usize,
     pub help_scroll: usize,
     pub job: Option<LoadJob>,
     pub notice: Option<Notice>,
@@ -88,6 +93,9 @@ impl App {
             entity_selected: 0,
             card: None,
             card_scroll: 0,
+            group_kind: EntityKind::Principal,
+            groups: Vec::new(),
+            group_selected: 0,
             help_scroll: 0,
             job: None,
             notice: None,
@@ -247,6 +255,7 @@ impl App {
                 Mode::Palette => self.on_palette(action),
                 Mode::Entities => self.on_entities(action),
                 Mode::Card => self.on_card(action),
+                Mode::GroupBy => self.on_group_by(action),
                 Mode::Help => self.on_help(action),
                 Mode::Progress => {
                     if let (Action::CancelJob | Action::Back, Some(job)) = (action, &self.job) {
@@ -303,6 +312,12 @@ impl App {
             }
             Action::ClearFilter => explorer.clear(),
             Action::Pivot => self.choose_entity(),
+            Action::Context => explorer.context(),
+            Action::GroupBy => {
+                self.mode = Mode::GroupBy;
+                self.group_selected = 0;
+                self.refresh_groups();
+            }
             Action::Card => match explorer.pivot_card() {
                 Some(Ok(card)) => {
                     self.card = Some(card);
@@ -573,6 +588,55 @@ impl App {
         }
     }
 
+    fn refresh_groups(&mut self) {
+        let Some(explorer) = &self.explorer else {
+            return;
+        };
+        match explorer.top_values(self.group_kind, GROUPS) {
+            Ok(groups) => self.groups = groups,
+            Err(error) => self.notice = Some(Notice::Error(format!("cannot count: {error}"))),
+        }
+        self.group_selected = self.group_selected.min(self.groups.len().saturating_sub(1));
+    }
+
+    fn on_group_by(&mut self, action: Action) {
+        let kinds = EntityKind::ALL;
+        let at = kinds
+            .iter()
+            .position(|k| *k == self.group_kind)
+            .unwrap_or(0);
+        match action {
+            Action::Down => {
+                self.group_selected =
+                    (self.group_selected + 1).min(self.groups.len().saturating_sub(1))
+            }
+            Action::Up => self.group_selected = self.group_selected.saturating_sub(1),
+            Action::Left | Action::Right => {
+                let step = if action == Action::Right {
+                    1
+                } else {
+                    kinds.len() - 1
+                };
+                self.group_kind = kinds[(at + step) % kinds.len()];
+                self.group_selected = 0;
+                self.refresh_groups();
+            }
+            Action::Open => {
+                if let (Some(group), Some(explorer)) =
+                    (self.groups.get(self.group_selected), &mut self.explorer)
+                {
+                    explorer.pivot_whole_range(Entity {
+                        kind: self.group_kind,
+                        value: group.value.clone(),
+                    });
+                    self.mode = Mode::Timeline;
+                }
+            }
+            Action::Back | Action::GroupBy => self.mode = Mode::Timeline,
+            _ => {}
+        }
+    }
+
     fn on_card(&mut self, action: Action) {
         let page = self.viewport.popup_rows.max(1);
         let last = self
@@ -616,7 +680,7 @@ impl App {
     /// The mode the screen below an overlay (help, palette, prompt) shows.
     pub fn base_mode(&self) -> Mode {
         match self.mode {
-            Mode::Card => Mode::Timeline,
+            Mode::Card | Mode::GroupBy => Mode::Timeline,
             Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => match self.return_mode {
                 Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => Mode::Timeline,
                 other => other,
@@ -635,6 +699,9 @@ impl App {
         }
     }
 }
+
+/// How many values the group-by view lists.
+const GROUPS: usize = 50;
 
 /// An entity as lists and breadcrumbs show it: `access key ASIA…`.
 pub fn entity_label(entity: &Entity) -> String {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::{IdxSize, PolarsResult};
 
+use crate::event::EntityKind;
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
 use crate::time::NANOS_PER_SEC;
@@ -96,10 +97,10 @@ pub struct Explorer {
     now: i64,
 }
 
-/// Following one entity around a moment.
+/// Following one entity around a moment, or (without an entity) every source around it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pivot {
-    pub entity: Entity,
+    pub entity: Option<Entity>,
     /// The moment the pivot was taken at.
     pub around: i64,
     /// Half-width of the window around it; `None` for the whole range.
@@ -108,6 +109,7 @@ pub struct Pivot {
 
 impl Pivot {
     pub const DEFAULT_HALF_WINDOW: i64 = 3600 * NANOS_PER_SEC;
+    pub const CONTEXT_HALF_WINDOW: i64 = 5 * 60 * NANOS_PER_SEC;
     const SMALLEST_HALF_WINDOW: i64 = 60 * NANOS_PER_SEC;
     const LARGEST_HALF_WINDOW: i64 = 30 * 24 * 3600 * NANOS_PER_SEC;
 
@@ -117,10 +119,13 @@ impl Pivot {
     }
 
     fn filter(&self) -> Filter {
-        pivot::pivot_filter(
-            &self.entity,
-            self.half_window.map(|half| (self.around, half)),
-        )
+        let window = self.half_window.map(|half| (self.around, half));
+        match &self.entity {
+            Some(entity) => pivot::pivot_filter(entity, window),
+            None => self
+                .window()
+                .map_or(Filter::All, |(start, end)| Filter::Time { start, end }),
+        }
     }
 }
 
@@ -316,6 +321,15 @@ impl Explorer {
     /// Follows an entity from the selected event: everything it did within the default window
     /// around that moment. The place left is kept for [`Explorer::back`].
     pub fn pivot_to(&mut self, entity: Entity) {
+        self.follow(Some(entity), Some(Pivot::DEFAULT_HALF_WINDOW));
+    }
+
+    /// Everything from every source within a few minutes of the selected event.
+    pub fn context(&mut self) {
+        self.follow(None, Some(Pivot::CONTEXT_HALF_WINDOW));
+    }
+
+    fn follow(&mut self, entity: Option<Entity>, half_window: Option<i64>) {
         let around = self.selected_time().unwrap_or_default();
         self.stack.push(Place {
             filter_text: std::mem::take(&mut self.filter_text),
@@ -329,7 +343,7 @@ impl Explorer {
         self.pivot = Some(Pivot {
             entity,
             around,
-            half_window: Some(Pivot::DEFAULT_HALF_WINDOW),
+            half_window,
         });
         self.recompute();
         self.select_moment(Some(around));
@@ -386,11 +400,19 @@ impl Explorer {
     /// The card of the entity being followed, over the pivot's window (or the whole range).
     pub fn pivot_card(&self) -> Option<PolarsResult<EntityCard>> {
         let pivot = self.pivot.as_ref()?;
-        Some(card::card(
-            &self.loaded.timeline,
-            &pivot.entity,
-            pivot.window(),
-        ))
+        let entity = pivot.entity.as_ref()?;
+        Some(card::card(&self.loaded.timeline, entity, pivot.window()))
+    }
+
+    /// The most frequent values of an entity kind among the events shown.
+    pub fn top_values(&self, kind: EntityKind, limit: usize) -> PolarsResult<Vec<pivot::Count>> {
+        let rows = self.shown.iter().map(|&row| row as usize);
+        pivot::top_values_among(&self.loaded.timeline, rows, kind, limit)
+    }
+
+    /// Follows a value from the group-by view over the whole range.
+    pub fn pivot_whole_range(&mut self, entity: Entity) {
+        self.follow(Some(entity), None);
     }
 
     /// The entities the selected event names, to pivot on.

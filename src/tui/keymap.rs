@@ -31,13 +31,14 @@ pub enum Mode {
     Search,
     Palette,
     Entities,
+    GroupBy,
     Card,
     Help,
     Progress,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Global,
         Mode::Start,
         Mode::Timeline,
@@ -47,6 +48,7 @@ impl Mode {
         Mode::Search,
         Mode::Palette,
         Mode::Entities,
+        Mode::GroupBy,
         Mode::Card,
         Mode::Help,
         Mode::Progress,
@@ -63,6 +65,7 @@ impl Mode {
             Mode::Search => "search",
             Mode::Palette => "palette",
             Mode::Entities => "entities",
+            Mode::GroupBy => "group_by",
             Mode::Card => "card",
             Mode::Help => "help",
             Mode::Progress => "progress",
@@ -294,13 +297,14 @@ struct KeymapFile {
     search: Section,
     palette: Section,
     entities: Section,
+    group_by: Section,
     card: Section,
     help: Section,
     progress: Section,
 }
 
 impl KeymapFile {
-    fn sections(self) -> [(Mode, Section); 12] {
+    fn sections(self) -> [(Mode, Section); 13] {
         [
             (Mode::Global, self.global),
             (Mode::Start, self.start),
@@ -311,6 +315,7 @@ impl KeymapFile {
             (Mode::Search, self.search),
             (Mode::Palette, self.palette),
             (Mode::Entities, self.entities),
+            (Mode::GroupBy, self.group_by),
             (Mode::Card, self.card),
             (Mode::Help, self.help),
             (Mode::Progress, self.progress),

@@ -67,7 +67,13 @@ fn breadcrumbs(explorer: &Explorer, theme: &Theme) -> Vec<Span<'static>> {
             (theme.dim(), 20)
         };
         spans.push(Span::styled(
-            super::cell(&entity_label(&pivot.entity), width),
+            super::cell(
+                &pivot
+                    .entity
+                    .as_ref()
+                    .map_or_else(|| "context (all sources)".to_owned(), entity_label),
+                width,
+            ),
             style,
         ));
     }

@@ -297,3 +297,74 @@ fn card_lines(card: &EntityCard, theme: &Theme) -> Vec<(String, ratatui::style::
     );
     lines
 }
+
+/// Top values of one entity kind under the current filter; Enter pivots into one.
+pub fn group_by(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let popup = centered(area, 110, area.height.saturating_sub(super::POPUP_MARGIN));
+    frame.render_widget(Clear, popup);
+    let kinds: Vec<String> = crate::event::EntityKind::ALL
+        .iter()
+        .map(|k| {
+            let name = k.as_str().replace('_', " ");
+            if *k == app.group_kind {
+                format!("[{name}]")
+            } else {
+                name
+            }
+        })
+        .collect();
+    let block = Block::bordered().title(format!(
+        " group by: {} (←→ kind, enter pivots) ",
+        kinds.join(" ")
+    ));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [header, list] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    let width = inner.width as usize;
+    frame.render_widget(
+        Paragraph::new(format!(
+            "{:>9}  {:<19}  {:<19}  value",
+            "events", "first seen", "last seen"
+        ))
+        .style(theme.header()),
+        header,
+    );
+    let rows = list.height as usize;
+    let first = app.group_selected.saturating_sub(rows.saturating_sub(1));
+    let clock = |t: i64| {
+        let text = crate::time::format_rfc3339(t);
+        format!("{} {}", &text[..10], &text[11..19])
+    };
+    let lines: Vec<Line> = app
+        .groups
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, group)| {
+            let style = if i == app.group_selected {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let text = format!(
+                "{:>9}  {}  {}  {}",
+                thousands(group.count),
+                clock(group.first),
+                clock(group.last),
+                group.value
+            );
+            Line::from(Span::styled(super::cell(&text, width), style))
+        })
+        .collect();
+    let lines = if lines.is_empty() {
+        vec![Line::from(Span::styled(
+            "no values under this filter",
+            theme.dim(),
+        ))]
+    } else {
+        lines
+    };
+    frame.render_widget(Paragraph::new(lines), list);
+}

@@ -90,6 +90,30 @@ fn pivot_chooser_and_breadcrumbs() {
 }
 
 #[test]
+fn group_by_then_pivot_and_context() {
+    let (_dir, mut app) = demo_app(110, 30);
+    type_keys(&mut app, "/outcome:failure<enter>t<right><right>");
+    assert_eq!(app.mode, Mode::GroupBy);
+    insta::assert_snapshot!("group_by_ips_of_failures", screen(&app, 110, 30));
+    type_keys(&mut app, "<enter>");
+    let explorer = app.explorer.as_ref().unwrap();
+    let pivot = explorer.pivot().unwrap();
+    assert_eq!(
+        pivot.entity.as_ref().map(|e| e.value.as_str()),
+        Some(app.groups[0].value.as_str())
+    );
+    assert_eq!(
+        pivot.half_window, None,
+        "a group is followed over the whole range"
+    );
+    type_keys(&mut app, "<esc>x");
+    insta::assert_snapshot!("context_around_an_event", screen(&app, 110, 30));
+    let explorer = app.explorer.as_ref().unwrap();
+    let (first, last) = explorer.shown_span().unwrap();
+    assert!(last - first <= 10 * 60 * 1_000_000_000, "±5 minutes");
+}
+
+#[test]
 fn help_lists_the_keymap() {
     let (_dir, mut app) = demo_app(80, 40);
     type_keys(&mut app, "?");
