@@ -171,6 +171,19 @@ fn pivots(app: &mut App, theme: &Theme, terminal: &mut Terminal<TestBackend>) {
         scoped.push(start.elapsed());
     }
     report("entity card of an access key, whole range", &mut whole);
+    let mut groups = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let explorer = app.explorer.as_ref().expect("explorer");
+        explorer
+            .top_values(EntityKind::Principal, 50)
+            .expect("group by");
+        groups.push(start.elapsed());
+    }
+    report(
+        "group-by view: top 50 principals of every event",
+        &mut groups,
+    );
     report(
         "entity card of an access key, ±1h with baseline",
         &mut scoped,
