@@ -44,7 +44,11 @@ pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Fra
     }
     if let Some((start, end)) = explorer.window() {
         spans.push(Span::styled(
-            format!("  window {} → {}", short_time(start), short_time(end)),
+            format!(
+                "  window {} → {}",
+                super::short_clock(start),
+                super::short_clock(end)
+            ),
             theme.accent(),
         ));
     }
@@ -140,7 +144,11 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
         return notice_line(notice, theme, frame, area);
     }
     let span = match explorer.shown_span() {
-        Some((first, last)) => format!("{} → {}", short_time(first), short_time(last)),
+        Some((first, last)) => format!(
+            "{} → {}",
+            super::short_clock(first),
+            super::short_clock(last)
+        ),
         None => "no events".to_owned(),
     };
     let help = app
@@ -164,12 +172,6 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
         Span::styled(format!("{help} help  {palette} commands"), theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-}
-
-/// "11-18 02:47:12": the date without the year, for bars with little room.
-fn short_time(time: i64) -> String {
-    let text = crate::time::format_rfc3339(time);
-    format!("{} {}", &text[5..10], &text[11..19.min(text.len())])
 }
 
 /// A notice in one line: information in the accent colour, problems as errors.

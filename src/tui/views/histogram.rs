@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, SparklineBar};
 
+use super::clock;
 use crate::tui::explorer::Explorer;
 use crate::tui::theme::Theme;
 
@@ -70,10 +71,4 @@ pub fn draw(explorer: &Explorer, focused: bool, theme: &Theme, frame: &mut Frame
         ),
     ]);
     frame.render_widget(Paragraph::new(axis_line).style(Style::new()), axis);
-}
-
-/// "2026-11-18 02:47:12" for a time axis label.
-fn clock(time: i64) -> String {
-    let text = crate::time::format_rfc3339(time);
-    format!("{} {}", &text[..10], &text[11..19.min(text.len())])
 }

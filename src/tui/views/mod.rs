@@ -111,6 +111,53 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
     }
 }
 
+/// "2026-11-18 02:47:12": a time as the console shows it (UTC, to the second).
+fn clock(time: i64) -> String {
+    let text = crate::time::format_rfc3339(time);
+    format!("{} {}", &text[..10], &text[11..19.min(text.len())])
+}
+
+/// "11-18 02:47:12": [`clock`] without the year, where room is short.
+fn short_clock(time: i64) -> String {
+    clock(time)[5..].to_owned()
+}
+
+/// A list with one selected line, scrolled so the selection stays visible; `empty` stands in
+/// for a list without lines. Each text is made inert and cut to the area's width.
+fn selectable_list(
+    texts: &[String],
+    selected: usize,
+    unselected: ratatui::style::Style,
+    empty: &str,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    use ratatui::text::{Line, Span};
+    if texts.is_empty() {
+        let line = Line::from(Span::styled(empty.to_owned(), theme.dim()));
+        frame.render_widget(ratatui::widgets::Paragraph::new(line), area);
+        return;
+    }
+    let rows = area.height as usize;
+    let first = selected.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = texts
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, text)| {
+            let style = if i == selected {
+                theme.selected()
+            } else {
+                unselected
+            };
+            Line::from(Span::styled(cell(text, area.width as usize), style))
+        })
+        .collect();
+    frame.render_widget(ratatui::widgets::Paragraph::new(lines), area);
+}
+
 /// Log text made inert and cut to fit `width` columns.
 fn cell(text: &str, width: usize) -> String {
     crate::sanitize::inline_truncated(text, width.max(1))

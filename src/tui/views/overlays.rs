@@ -36,33 +36,22 @@ pub fn palette(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, popup);
     let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     input_line(app, ": ", theme, frame, input);
-    let choices = palette::matches(app.input.text());
-    let height = list.height as usize;
-    let first = app
-        .palette_selected
-        .saturating_sub(height.saturating_sub(1));
-    let lines: Vec<Line> = choices
+    let texts: Vec<String> = palette::matches(app.input.text())
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .map(|(i, action)| {
+        .map(|action| {
             let key = bound_key(app, *action);
-            let text = format!("{:<16} {:<44} {key}", action.name(), action.about());
-            let style = if i == app.palette_selected {
-                theme.selected()
-            } else {
-                theme.dim()
-            };
-            Line::from(Span::styled(text, style))
+            format!("{:<16} {:<44} {key}", action.name(), action.about())
         })
         .collect();
-    let lines = if lines.is_empty() {
-        vec![Line::from(Span::styled("no command matches", theme.dim()))]
-    } else {
-        lines
-    };
-    frame.render_widget(Paragraph::new(lines), list);
+    super::selectable_list(
+        &texts,
+        app.palette_selected,
+        theme.dim(),
+        "no command matches",
+        theme,
+        frame,
+        list,
+    );
 }
 
 /// The entities of the selected event, to pivot on; typing narrows the list.
@@ -76,29 +65,26 @@ pub fn entities(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, popup);
     let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     input_line(app, "> ", theme, frame, input);
-    let rows = list.height as usize;
-    let first = app.entity_selected.saturating_sub(rows.saturating_sub(1));
-    let width = list.width as usize;
-    let lines: Vec<Line> = choices
+    let texts: Vec<String> = choices
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(rows)
-        .map(|(i, entity)| {
-            let style = if i == app.entity_selected {
-                theme.selected()
-            } else {
-                ratatui::style::Style::new()
-            };
-            let text = format!(
+        .map(|entity| {
+            format!(
                 "{:<11} {}",
                 entity.kind.as_str().replace('_', " "),
                 entity.value
-            );
-            Line::from(Span::styled(super::cell(&text, width), style))
+            )
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), list);
+    let plain = ratatui::style::Style::new();
+    super::selectable_list(
+        &texts,
+        app.entity_selected,
+        plain,
+        "no entity matches",
+        theme,
+        frame,
+        list,
+    );
 }
 
 /// The key that runs an action on the screen below the palette, for learning the keys.
@@ -282,7 +268,7 @@ fn card_lines(card: &EntityCard, theme: &Theme) -> Vec<(String, ratatui::style::
             let caller = event.actor.as_deref().unwrap_or("-");
             let text = format!(
                 "  {}  {}{severity}  by {}",
-                &crate::time::format_rfc3339(event.time)[..19],
+                super::clock(event.time),
                 crate::sanitize::inline(&event.action),
                 crate::sanitize::inline(caller),
             );
@@ -321,7 +307,6 @@ pub fn group_by(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, popup);
     let [header, list] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    let width = inner.width as usize;
     frame.render_widget(
         Paragraph::new(format!(
             "{:>9}  {:<19}  {:<19}  value",
@@ -330,41 +315,26 @@ pub fn group_by(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .style(theme.header()),
         header,
     );
-    let rows = list.height as usize;
-    let first = app.group_selected.saturating_sub(rows.saturating_sub(1));
-    let clock = |t: i64| {
-        let text = crate::time::format_rfc3339(t);
-        format!("{} {}", &text[..10], &text[11..19])
-    };
-    let lines: Vec<Line> = app
+    let texts: Vec<String> = app
         .groups
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(rows)
-        .map(|(i, group)| {
-            let style = if i == app.group_selected {
-                theme.selected()
-            } else {
-                ratatui::style::Style::new()
-            };
-            let text = format!(
-                "{:>9}  {}  {}  {}",
+        .map(|group| {
+            let (first, last) = (super::clock(group.first), super::clock(group.last));
+            format!(
+                "{:>9}  {first}  {last}  {}",
                 thousands(group.count),
-                clock(group.first),
-                clock(group.last),
                 group.value
-            );
-            Line::from(Span::styled(super::cell(&text, width), style))
+            )
         })
         .collect();
-    let lines = if lines.is_empty() {
-        vec![Line::from(Span::styled(
-            "no values under this filter",
-            theme.dim(),
-        ))]
-    } else {
-        lines
-    };
-    frame.render_widget(Paragraph::new(lines), list);
+    let plain = ratatui::style::Style::new();
+    super::selectable_list(
+        &texts,
+        app.group_selected,
+        plain,
+        "no values under this filter",
+        theme,
+        frame,
+        list,
+    );
 }

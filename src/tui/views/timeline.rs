@@ -108,13 +108,10 @@ pub fn draw(explorer: &Explorer, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn event_row<'a>(row: &EventRow, marked: bool, widths: &Widths, theme: &Theme) -> Row<'a> {
-    let time = crate::time::format_rfc3339(row.time);
-    // "2026-11-18T02:47:12..." -> "2026-11-18 02:47:12", or "11-18 02:47:12" when narrow.
-    let time = format!("{} {}", &time[..10], &time[11..19.min(time.len())]);
     let time = if widths.time < 19 {
-        time[5..].to_owned()
+        super::short_clock(row.time)
     } else {
-        time
+        super::clock(row.time)
     };
     let source = row.get(Column::Source).unwrap_or_default();
     let severity = row.severity.map_or(Span::raw(""), |s| {
