@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::sanitize::inline;
 use crate::time::format_rfc3339;
-use crate::timeline::card::{CardEvent, Distinct, EntityCard, Failures, ValueCount};
+use crate::timeline::card::{CardEvent, Distinct, EntityCard, Failures};
 
 /// The card as JSON: the field names are a contract scripts rely on.
 #[derive(Serialize)]
@@ -107,43 +107,11 @@ pub fn write_table(out: &mut impl Write, card: &EntityCard) -> std::io::Result<(
     )?;
     writeln!(out, "first seen  {}", time(card.first_seen))?;
     writeln!(out, "last seen   {}", time(card.last_seen))?;
-    let counts = |out: &mut dyn Write, title: &str, values: &[ValueCount]| -> std::io::Result<()> {
-        if values.is_empty() {
-            return Ok(());
-        }
-        writeln!(out, "\n{title}")?;
-        for value in values {
+    for section in card.count_sections() {
+        writeln!(out, "\n{}", section.title.to_uppercase())?;
+        for value in &section.values {
             writeln!(out, "  {:>8}  {}", value.count, inline(&value.value))?;
         }
-        Ok(())
-    };
-    let by_source: Vec<ValueCount> = card
-        .count_by_source
-        .iter()
-        .map(|(value, count)| ValueCount {
-            value: value.clone(),
-            count: *count,
-        })
-        .collect();
-    counts(out, "BY SOURCE", &by_source)?;
-    counts(out, "BY ACTION", &card.count_by_action)?;
-    let errors: Vec<ValueCount> = card
-        .failures
-        .by_error
-        .iter()
-        .map(|(value, count)| ValueCount {
-            value: value.clone(),
-            count: *count,
-        })
-        .collect();
-    counts(out, "FAILURES", &errors)?;
-    counts(out, "IPS", &card.distinct.ips)?;
-    counts(out, "USER AGENTS", &card.distinct.user_agents)?;
-    counts(out, "REGIONS", &card.distinct.regions)?;
-    counts(out, "ACCOUNTS", &card.distinct.accounts)?;
-    if let Some(new) = &card.new_in_scope {
-        counts(out, "NEW IPS (not seen in the window before)", &new.ips)?;
-        counts(out, "NEW USER AGENTS", &new.user_agents)?;
     }
     let events = |out: &mut dyn Write, title: &str, events: &[CardEvent]| -> std::io::Result<()> {
         if events.is_empty() {

@@ -88,6 +88,90 @@ pub struct EntityCard {
     pub chain: Vec<CardEvent>,
 }
 
+/// What a list of counts on a card is about, so a presentation can set it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionKind {
+    Counts,
+    Failures,
+    /// Values not seen before the scope.
+    New,
+}
+
+/// One titled list of counts, as every presentation of a card shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountSection {
+    pub title: &'static str,
+    pub kind: SectionKind,
+    pub values: Vec<ValueCount>,
+}
+
+impl EntityCard {
+    /// The card's counts in reading order: what it did, what failed, what is new, then the
+    /// addresses, agents, regions and accounts it used. Empty lists are left out.
+    pub fn count_sections(&self) -> Vec<CountSection> {
+        let pairs = |map: &BTreeMap<String, usize>| -> Vec<ValueCount> {
+            map.iter()
+                .map(|(value, count)| ValueCount {
+                    value: value.clone(),
+                    count: *count,
+                })
+                .collect()
+        };
+        let mut sections = vec![
+            (
+                "by source",
+                SectionKind::Counts,
+                pairs(&self.count_by_source),
+            ),
+            (
+                "by action",
+                SectionKind::Counts,
+                self.count_by_action.clone(),
+            ),
+            (
+                "failures",
+                SectionKind::Failures,
+                pairs(&self.failures.by_error),
+            ),
+        ];
+        if let Some(new) = &self.new_in_scope {
+            sections.push((
+                "new IPs (not seen in the window before)",
+                SectionKind::New,
+                new.ips.clone(),
+            ));
+            sections.push(("new user agents", SectionKind::New, new.user_agents.clone()));
+        }
+        sections.extend([
+            ("IPs", SectionKind::Counts, self.distinct.ips.clone()),
+            (
+                "user agents",
+                SectionKind::Counts,
+                self.distinct.user_agents.clone(),
+            ),
+            (
+                "regions",
+                SectionKind::Counts,
+                self.distinct.regions.clone(),
+            ),
+            (
+                "accounts",
+                SectionKind::Counts,
+                self.distinct.accounts.clone(),
+            ),
+        ]);
+        sections
+            .into_iter()
+            .filter(|(_, _, values)| !values.is_empty())
+            .map(|(title, kind, values)| CountSection {
+                title,
+                kind,
+                values,
+            })
+            .collect()
+    }
+}
+
 /// The card of an entity within `scope` (start inclusive, end exclusive), or the whole range.
 /// The entity's events are found once; the scope, the baseline before it and the findings are
 /// picked out of them by time and class.

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph};
 
 use super::bars::input_line;
-use crate::timeline::card::{EntityCard, ValueCount};
+use crate::timeline::card::{EntityCard, SectionKind};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
@@ -201,59 +201,24 @@ fn card_lines(card: &EntityCard, theme: &Theme) -> Vec<(String, ratatui::style::
         (format!("first seen  {}", time(card.first_seen)), plain),
         (format!("last seen   {}", time(card.last_seen)), plain),
     ];
-    let mut section = |title: &str, values: Vec<(String, usize)>, style| {
-        if values.is_empty() {
-            return;
-        }
+    for section in card.count_sections() {
+        let style = match section.kind {
+            SectionKind::Counts => plain,
+            SectionKind::Failures => theme.failure(),
+            SectionKind::New => theme.accent(),
+        };
         lines.push((String::new(), plain));
-        lines.push((title.to_owned(), theme.header()));
-        for (value, count) in values {
-            lines.push((
-                format!("  {count:>7}  {}", crate::sanitize::inline(&value)),
-                style,
-            ));
+        lines.push((section.title.to_owned(), theme.header()));
+        // The card is read at a glance: ten values per list.
+        for value in section.values.iter().take(10) {
+            let text = format!(
+                "  {:>7}  {}",
+                value.count,
+                crate::sanitize::inline(&value.value)
+            );
+            lines.push((text, style));
         }
-    };
-    let pairs = |values: &[ValueCount]| {
-        values
-            .iter()
-            .map(|v| (v.value.clone(), v.count))
-            .collect::<Vec<_>>()
-    };
-    section(
-        "by source",
-        card.count_by_source
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect(),
-        plain,
-    );
-    section(
-        "by action",
-        pairs(&card.count_by_action[..card.count_by_action.len().min(10)]),
-        plain,
-    );
-    section(
-        "failures",
-        card.failures
-            .by_error
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect(),
-        theme.failure(),
-    );
-    if let Some(new) = &card.new_in_scope {
-        section(
-            "new IPs (not seen in the window before)",
-            pairs(&new.ips),
-            theme.accent(),
-        );
-        section("new user agents", pairs(&new.user_agents), theme.accent());
     }
-    section("IPs", pairs(&card.distinct.ips), plain);
-    section("user agents", pairs(&card.distinct.user_agents), plain);
-    section("regions", pairs(&card.distinct.regions), plain);
-    section("accounts", pairs(&card.distinct.accounts), plain);
     let mut events = |title: &str, events: &[crate::timeline::card::CardEvent]| {
         if events.is_empty() {
             return;
