@@ -157,10 +157,12 @@ pub enum EntityKind {
     Account,
     Region,
     UserAgent,
+    /// A Kubernetes namespace: every object in it.
+    Namespace,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 7] = [
+    pub const ALL: [EntityKind; 8] = [
         EntityKind::Principal,
         EntityKind::AccessKey,
         EntityKind::Ip,
@@ -168,6 +170,7 @@ impl EntityKind {
         EntityKind::Account,
         EntityKind::Region,
         EntityKind::UserAgent,
+        EntityKind::Namespace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -179,6 +182,7 @@ impl EntityKind {
             EntityKind::Account => "account",
             EntityKind::Region => "region",
             EntityKind::UserAgent => "user_agent",
+            EntityKind::Namespace => "namespace",
         }
     }
 }
@@ -278,6 +282,61 @@ pub fn names(known: &str, id: &str) -> bool {
         && known[start + 1..].eq_ignore_ascii_case(id)
 }
 
+/// Whether two principal names name the same IAM identity: equal, or one an IAM user or role
+/// ARN (or a session of that role) and the other its bare name, as GuardDuty and Security Hub
+/// name principals.
+pub fn same_principal(known: &str, wanted: &str) -> bool {
+    if known.eq_ignore_ascii_case(wanted) {
+        return true;
+    }
+    let bare = |name: &str| !name.contains([':', '/']);
+    match (iam_name(known), iam_name(wanted)) {
+        (Some(name), None) => bare(wanted) && name.eq_ignore_ascii_case(wanted),
+        (None, Some(name)) => bare(known) && name.eq_ignore_ascii_case(known),
+        _ => false,
+    }
+}
+
+/// The user or role name in an IAM user, role or assumed-role ARN
+/// (`arn:aws:sts::1:assumed-role/NAME/session`, `arn:aws:iam::1:user/path/NAME`).
+fn iam_name(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), _, Some("iam" | "sts"), _, _, Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let (kind, path) = resource.split_once('/')?;
+    match kind {
+        "assumed-role" => path.split('/').next(),
+        "user" | "role" => path.rsplit('/').next(),
+        _ => None,
+    }
+    .filter(|name| !name.is_empty())
+}
+
+/// The namespace of a namespaced Kubernetes object as the sources name it
+/// (`namespace/resource/name`, e.g. `shop/pods/api-1`); `None` for anything else.
+pub fn k8s_namespace(resource: &str) -> Option<&str> {
+    if resource.starts_with("arn:") {
+        return None;
+    }
+    let mut parts = resource.splitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(namespace), Some(kind), Some(name))
+            if !namespace.is_empty() && !kind.is_empty() && !name.is_empty() =>
+        {
+            Some(namespace)
+        }
+        _ => None,
+    }
+}
+
 /// Converts an optional borrowed or owned string into the model's text, dropping empty values
 /// and the `-` AWS uses for "no value".
 pub fn text<'a>(value: Option<impl Into<Text<'a>>>) -> Option<Text<'a>> {
@@ -361,6 +420,33 @@ impl std::fmt::Display for Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_iam_name_names_its_user_role_and_sessions() {
+        let role = "arn:aws:iam::444455556666:role/eks-node-orders";
+        let session = "arn:aws:sts::444455556666:assumed-role/eks-node-orders/i-0abc";
+        let user = "arn:aws:iam::1:user/ops/alice";
+        assert!(same_principal(role, "eks-node-orders"));
+        assert!(same_principal(session, "EKS-node-orders"));
+        assert!(same_principal("eks-node-orders", session));
+        assert!(same_principal(user, "alice"));
+        assert!(same_principal(user, user));
+        // Sessions are not roles, other services' ARNs are not principals, and Kubernetes
+        // user names are not IAM names.
+        assert!(!same_principal(session, "i-0abc"));
+        assert!(!same_principal("arn:aws:s3:::alice", "alice"));
+        assert!(!same_principal("system:serviceaccount:shop:api", "api"));
+        assert!(!same_principal(role, "arn:aws:iam::1:role/other"));
+        assert!(!same_principal(role, "node"));
+    }
+
+    #[test]
+    fn kubernetes_objects_name_their_namespace() {
+        assert_eq!(k8s_namespace("shop/pods/api-1"), Some("shop"));
+        assert_eq!(k8s_namespace("arn:aws:s3:::bucket/a/b"), None);
+        assert_eq!(k8s_namespace("/aws/eks/prod/cluster"), None);
+        assert_eq!(k8s_namespace("clusterrolebindings/admin"), None);
+    }
 
     #[test]
     fn severity_labels_follow_guardduty_bands() {

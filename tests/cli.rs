@@ -257,7 +257,7 @@ fn hostile_text_is_inert_in_the_table_and_csv_and_secrets_never_leave() {
             .all(|cell| !cell.starts_with(['=', '+', '@', '\t', '\r']))
     }));
     assert!(
-        rows[1][resources].starts_with("orders/@SUM"),
+        rows[1][resources].starts_with("arn:aws:s3:::orders/@SUM"),
         "only a cell's first character matters"
     );
     assert!(

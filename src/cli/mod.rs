@@ -64,8 +64,8 @@ enum Command {
         #[command(flatten)]
         output: EventOutput,
     },
-    /// Everything one entity did: KIND is principal, access_key, ip, resource, account, region
-    /// or user_agent.
+    /// Everything one entity did: KIND is principal, access_key, ip, resource, account, region,
+    /// user_agent or namespace.
     Pivot {
         /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]

@@ -433,7 +433,8 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
 fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Box<Parameters<'a>>) {
     let bucket = request.bucket_name.take();
     if let (Some(bucket), Some(key)) = (&bucket, request.key.get()) {
-        event.add_resource(format!("{bucket}/{key}"));
+        // As S3 names objects, so the ARN and the bare `bucket/key` both find it.
+        event.add_resource(format!("arn:aws:s3:::{bucket}/{key}"));
     }
     let named = [
         bucket,

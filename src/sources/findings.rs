@@ -117,21 +117,26 @@ fn guardduty<'a>(finding: &'a Value, context: &Context<'a>) -> Result<EventRecor
     {
         event.add_resource(id);
     }
-    if let Some(kind) = str_at(
+    // A workload as Kubernetes audit logs name it (`namespace/pods/name`), so pivots join them.
+    let workload = json::at(
         resource,
-        &["kubernetesDetails", "kubernetesWorkloadDetails", "name"],
-    ) {
-        let namespace = str_at(
-            resource,
-            &[
-                "kubernetesDetails",
-                "kubernetesWorkloadDetails",
-                "namespace",
-            ],
-        );
-        event.add_resource(match namespace {
-            Some(namespace) => format!("{namespace}/{kind}"),
-            None => kind.into_owned(),
+        &["kubernetesDetails", "kubernetesWorkloadDetails"],
+    );
+    if let Some(name) = workload.and_then(|w| str_at(w, &["name"])) {
+        let kind = workload.and_then(|w| str_at(w, &["type"])).map(|kind| {
+            // `Pod` or `pods`: audit logs name the plural.
+            let kind = kind.to_ascii_lowercase();
+            if kind.ends_with('s') {
+                kind
+            } else {
+                kind + "s"
+            }
+        });
+        let namespace = workload.and_then(|w| str_at(w, &["namespace"]));
+        event.add_resource(match (namespace, kind) {
+            (Some(namespace), Some(kind)) => format!("{namespace}/{kind}/{name}"),
+            (Some(namespace), None) => format!("{namespace}/{name}"),
+            (None, _) => name.into_owned(),
         });
     }
     event.summary = str_at(finding, &["title"])
@@ -280,6 +285,13 @@ mod tests {
         assert_eq!(event.src_ip.as_deref(), Some("198.51.100.7"));
         assert_eq!(event.dst_ip.as_deref(), Some("10.0.1.5"));
         assert_eq!(event.resources, ["i-0abc", "prod", "arn:aws:s3:::orders"]);
+    }
+
+    #[test]
+    fn names_a_kubernetes_workload_as_audit_logs_do() {
+        let finding = r#"{"schemaVersion":"2.0","accountId":"111122223333","region":"eu-west-1","id":"f3","type":"Execution:Kubernetes/ExecInKubeSystemPod","severity":5,"createdAt":"2026-11-30T02:59:00Z","title":"t","resource":{"eksClusterDetails":{"name":"prod"},"kubernetesDetails":{"kubernetesWorkloadDetails":{"name":"api-1","type":"Pod","namespace":"shop"}}},"service":{}}"#;
+        let (_, sink) = parse(finding.as_bytes());
+        assert_eq!(sink.events[0].resources, ["prod", "shop/pods/api-1"]);
     }
 
     #[test]

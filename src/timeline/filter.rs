@@ -94,6 +94,23 @@ pub enum Field {
     /// IP columns: CIDR and address matching.
     Ip(&'static [Column]),
     Text(&'static [Column]),
+    /// Principal columns: an IAM name also names the user or role ARN ending in it.
+    Principal(&'static [Column]),
+    /// Resources: an id also names the ARN ending in it.
+    Resource,
+    /// Kubernetes objects (`namespace/kind/name` resources) in one namespace.
+    Namespace,
+}
+
+impl Field {
+    /// The columns a value of this field is looked for in (any of them naming it is a match).
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Field::Ip(columns) | Field::Text(columns) | Field::Principal(columns) => columns,
+            Field::Resource | Field::Namespace => &[Column::Resources],
+            Field::Time | Field::Severity => &[],
+        }
+    }
 }
 
 /// Every field name the language knows, aliases included.
@@ -106,9 +123,12 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("outcome", Field::Text(&[Column::Outcome])),
     ("error_code", Field::Text(&[Column::ErrorCode])),
     ("error", Field::Text(&[Column::ErrorCode])),
-    ("actor", Field::Text(&[Column::Actor])),
-    ("principal", Field::Text(&[Column::Actor, Column::Role])),
-    ("role", Field::Text(&[Column::Role])),
+    ("actor", Field::Principal(&[Column::Actor])),
+    (
+        "principal",
+        Field::Principal(&[Column::Actor, Column::Role]),
+    ),
+    ("role", Field::Principal(&[Column::Role])),
     ("access_key", Field::Text(&[Column::AccessKey])),
     ("key", Field::Text(&[Column::AccessKey])),
     ("account", Field::Text(&[Column::Account])),
@@ -118,8 +138,9 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("ip", Field::Ip(&[Column::SrcIp, Column::DstIp])),
     ("user_agent", Field::Text(&[Column::UserAgent])),
     ("ua", Field::Text(&[Column::UserAgent])),
-    ("resource", Field::Text(&[Column::Resources])),
-    ("resources", Field::Text(&[Column::Resources])),
+    ("resource", Field::Resource),
+    ("resources", Field::Resource),
+    ("namespace", Field::Namespace),
     ("summary", Field::Text(&[Column::Summary])),
     ("id", Field::Text(&[Column::Id])),
 ];
@@ -177,6 +198,11 @@ pub enum Matcher {
     /// A resource: the id itself, or an ARN ending in it (`i-0abc` matches
     /// `arn:aws:ec2:...:instance/i-0abc`).
     ResourceId(String),
+    /// A principal as any source names it: GuardDuty and Security Hub give an IAM user or role
+    /// by name (`eks-node-orders`), CloudTrail by ARN (`arn:aws:iam::1:role/eks-node-orders`).
+    Principal(String),
+    /// Kubernetes objects in a namespace.
+    Namespace(String),
 }
 
 impl Matcher {
@@ -203,6 +229,9 @@ impl Matcher {
                     .is_ok_and(|ip| net.contains(&ip))
             }
             Matcher::ResourceId(id) => crate::event::names(candidate, id),
+            Matcher::Principal(principal) => crate::event::same_principal(candidate, principal),
+            Matcher::Namespace(namespace) => crate::event::k8s_namespace(candidate)
+                .is_some_and(|n| n.eq_ignore_ascii_case(namespace)),
         }
     }
 
@@ -225,13 +254,15 @@ impl Matcher {
         }
     }
 
-    /// The matcher for a value of a field: CIDR for IP fields, ARN suffixes for resources.
+    /// The matcher for a value of a field: CIDR for IP fields, ARN suffixes for resources, IAM
+    /// names for principals. Wildcards make any text field a glob.
     pub fn for_field(field: Field, value: &str) -> Matcher {
+        let glob = value.contains(['*', '?']);
         match field {
             Field::Ip(_) => Matcher::ip(value),
-            Field::Text([Column::Resources]) if !value.contains(['*', '?']) => {
-                Matcher::ResourceId(value.to_owned())
-            }
+            Field::Resource if !glob => Matcher::ResourceId(value.to_owned()),
+            Field::Principal(_) if !glob => Matcher::Principal(value.to_owned()),
+            Field::Namespace => Matcher::Namespace(value.to_owned()),
             _ => Matcher::text(value),
         }
     }
@@ -575,7 +606,11 @@ impl Parser<'_> {
         let filter = match field {
             Field::Time => self.time_term(&value, comparison, value_start)?,
             Field::Severity => self.severity_term(&value, comparison, value_start)?,
-            Field::Ip(columns) | Field::Text(columns) => {
+            Field::Ip(_)
+            | Field::Text(_)
+            | Field::Principal(_)
+            | Field::Resource
+            | Field::Namespace => {
                 if !matches!(comparison, Comparison::Equal | Comparison::NotEqual) {
                     return Err(self.error_at(
                         start + name.len(),
@@ -583,7 +618,7 @@ impl Parser<'_> {
                     ));
                 }
                 Filter::Match {
-                    columns,
+                    columns: field.columns(),
                     matcher: Matcher::for_field(field, &value),
                 }
             }

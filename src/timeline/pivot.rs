@@ -36,10 +36,7 @@ impl std::str::FromStr for Entity {
 
 /// The columns an entity kind lives in (any of them naming it is a match).
 pub fn columns(kind: EntityKind) -> &'static [Column] {
-    match field(kind) {
-        Field::Ip(columns) | Field::Text(columns) => columns,
-        Field::Time | Field::Severity => &[],
-    }
+    field(kind).columns()
 }
 
 fn field(kind: EntityKind) -> Field {
@@ -48,8 +45,8 @@ fn field(kind: EntityKind) -> Field {
 }
 
 /// The entities an event names, in the order an investigator reads them: who (principal, and
-/// the role of a role session), with which key, from where, what was touched, then account,
-/// region and user agent.
+/// the role of a role session), with which key, from where, what was touched (and the
+/// Kubernetes namespaces of what was touched), then account, region and user agent.
 pub fn entities_of(row: &EventRow) -> Vec<Entity> {
     let mut entities: Vec<Entity> = Vec::new();
     let named = [
@@ -61,6 +58,10 @@ pub fn entities_of(row: &EventRow) -> Vec<Entity> {
     ]
     .into_iter()
     .chain(row.resources().map(|r| (EntityKind::Resource, Some(r))))
+    .chain(
+        row.resources()
+            .map(|r| (EntityKind::Namespace, crate::event::k8s_namespace(r))),
+    )
     .chain([
         (EntityKind::Account, row.get(Column::Account)),
         (EntityKind::Region, row.get(Column::Region)),
@@ -150,7 +151,12 @@ pub fn top_values_among(
         row_values.clear();
         for column in &columns {
             if let Some(value) = column.get(row) {
-                row_values.extend(value.split(RESOURCE_SEPARATOR));
+                let values = value.split(RESOURCE_SEPARATOR);
+                if kind == EntityKind::Namespace {
+                    row_values.extend(values.filter_map(crate::event::k8s_namespace));
+                } else {
+                    row_values.extend(values);
+                }
             }
         }
         row_values.sort_unstable();
@@ -202,6 +208,60 @@ mod tests {
         );
         let principal: Entity = "principal=MALLORY".parse().unwrap();
         assert_eq!(pivot(&t, &principal, None).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_finding_named_principal_reaches_the_calls_of_its_role() {
+        let mut finding = event(
+            "2026-01-01T00:00:00Z",
+            "Finding",
+            "node-role",
+            "203.0.113.66",
+        );
+        finding.source = crate::event::Source::GuardDuty;
+        let mut call = event(
+            "2026-01-01T00:01:00Z",
+            "ListBuckets",
+            "arn:aws:sts::1:assumed-role/node-role/i-0abc",
+            "203.0.113.66",
+        );
+        call.role = Some("arn:aws:iam::1:role/node-role".into());
+        let other = event(
+            "2026-01-01T00:02:00Z",
+            "ListBuckets",
+            "arn:aws:iam::1:role/node-role-2",
+            "10.0.0.1",
+        );
+        let t = timeline(vec![vec![finding, call, other]]);
+        let by_name: Entity = "principal=node-role".parse().unwrap();
+        assert_eq!(pivot(&t, &by_name, None).unwrap().len(), 2);
+        let by_arn: Entity = "principal=arn:aws:iam::1:role/node-role".parse().unwrap();
+        assert_eq!(pivot(&t, &by_arn, None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn kubernetes_objects_are_pivoted_and_counted_by_namespace() {
+        let mut exec = event(
+            "2026-01-01T00:00:00Z",
+            "create pods/exec",
+            "dev",
+            "10.0.0.1",
+        );
+        exec.resources = vec!["shop/pods/api-1".into(), "/aws/eks/prod/cluster".into()];
+        let mut other = event("2026-01-01T00:01:00Z", "get secrets", "dev", "10.0.0.1");
+        other.resources = vec!["kube-system/secrets/token".into()];
+        let t = timeline(vec![vec![exec, other]]);
+        let namespace = Entity {
+            kind: EntityKind::Namespace,
+            value: "shop".into(),
+        };
+        let rows = t.rows().unwrap();
+        assert!(entities_of(&rows[0]).contains(&namespace));
+        assert!(!entities_of(&rows[1]).contains(&namespace));
+        assert_eq!(pivot(&t, &namespace, None).unwrap().len(), 1);
+        let counts = top_values(&t, EntityKind::Namespace, 10).unwrap();
+        let names: Vec<_> = counts.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(names, ["kube-system", "shop"]);
     }
 
     #[test]

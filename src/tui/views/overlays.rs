@@ -253,20 +253,10 @@ fn card_lines(card: &EntityCard, theme: &Theme) -> Vec<(String, ratatui::style::
 pub fn group_by(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let popup = centered(area, 110, area.height.saturating_sub(super::POPUP_MARGIN));
     frame.render_widget(Clear, popup);
-    let kinds: Vec<String> = crate::event::EntityKind::ALL
-        .iter()
-        .map(|k| {
-            let name = k.as_str().replace('_', " ");
-            if *k == app.group_kind {
-                format!("[{name}]")
-            } else {
-                name
-            }
-        })
-        .collect();
+    // The kind alone: the list of all kinds does not fit 80 columns.
     let block = Block::bordered().title(format!(
-        " group by: {} (←→ kind, enter pivots) ",
-        kinds.join(" ")
+        " group by {} (←→ other kinds, enter pivots) ",
+        app.group_kind.as_str().replace('_', " ")
     ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
