@@ -652,7 +652,27 @@ impl App {
                 self.card = None;
                 self.mode = Mode::Timeline;
             }
+            Action::Open => self.follow_chain(),
             _ => {}
+        }
+    }
+
+    /// From the card, a pivot on whoever issued the key: the first link of its chain.
+    fn follow_chain(&mut self) {
+        let (Some(card), Some(explorer)) = (&self.card, &mut self.explorer) else {
+            return;
+        };
+        let Some(link) = card.chain.first() else {
+            self.notice = Some(Notice::Info(
+                "no credential chain: no call in the loaded data issued this key".into(),
+            ));
+            return;
+        };
+        if explorer.follow_issuer(link) {
+            self.card = None;
+            self.mode = Mode::Timeline;
+        } else {
+            self.notice = Some(Notice::Info("the issuing call names no caller".into()));
         }
     }
 

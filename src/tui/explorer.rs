@@ -11,7 +11,7 @@ use crate::event::EntityKind;
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
 use crate::time::NANOS_PER_SEC;
-use crate::timeline::card::{self, EntityCard};
+use crate::timeline::card::{self, CardEvent, EntityCard};
 use crate::timeline::filter::{self, Column, Filter, ParseError};
 use crate::timeline::pivot::{self, Entity};
 use crate::timeline::{EventRow, RecordRef};
@@ -329,8 +329,37 @@ impl Explorer {
         self.follow(None, Some(Pivot::CONTEXT_HALF_WINDOW));
     }
 
+    /// Follows a credential chain one link back from the card: whoever made the call that
+    /// issued the key (by their own key when they used one), around that call, with the call
+    /// selected. False when the call names no caller.
+    pub fn follow_issuer(&mut self, link: &CardEvent) -> bool {
+        let entity = match (&link.access_key, &link.actor) {
+            (Some(key), _) => Entity {
+                kind: EntityKind::AccessKey,
+                value: key.clone(),
+            },
+            (None, Some(actor)) => Entity {
+                kind: EntityKind::Principal,
+                value: actor.clone(),
+            },
+            (None, None) => return false,
+        };
+        self.follow_at(Some(entity), Some(Pivot::DEFAULT_HALF_WINDOW), link.time);
+        // Shown rows are timeline positions in time order, so sorted.
+        if let Ok(position) = self.shown.binary_search(&link.row) {
+            self.selected = position;
+            self.offset = position.saturating_sub(self.page / 2);
+            self.scroll_to_selection();
+        }
+        true
+    }
+
     fn follow(&mut self, entity: Option<Entity>, half_window: Option<i64>) {
         let around = self.selected_time().unwrap_or_default();
+        self.follow_at(entity, half_window, around);
+    }
+
+    fn follow_at(&mut self, entity: Option<Entity>, half_window: Option<i64>, around: i64) {
         self.stack.push(Place {
             filter_text: std::mem::take(&mut self.filter_text),
             filter: std::mem::replace(&mut self.filter, Filter::All),

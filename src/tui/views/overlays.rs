@@ -152,9 +152,14 @@ pub fn card(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let popup = centered(area, 100, area.height.saturating_sub(super::POPUP_MARGIN));
     frame.render_widget(Clear, popup);
+    let keys = if card.chain.is_empty() {
+        "esc closes"
+    } else {
+        "enter follows the chain, esc closes"
+    };
     let title = format!(
-        " {} (esc closes) ",
-        super::cell(&crate::tui::app::entity_label(&card.entity), 70)
+        " {} ({keys}) ",
+        super::cell(&crate::tui::app::entity_label(&card.entity), 60)
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(popup);

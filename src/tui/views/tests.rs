@@ -90,6 +90,34 @@ fn pivot_chooser_and_breadcrumbs() {
 }
 
 #[test]
+fn the_card_follows_a_credential_chain_to_the_issuing_call() {
+    let (_dir, mut app) = demo_app(100, 30);
+    type_keys(&mut app, "/severity>=7<enter>pkey<enter>c");
+    assert!(!app.card.as_ref().unwrap().chain.is_empty());
+    type_keys(&mut app, "<enter>");
+    assert_eq!(app.mode, Mode::Timeline);
+    let explorer = app.explorer.as_ref().unwrap();
+    assert_eq!(
+        explorer.breadcrumbs().len(),
+        2,
+        "the chain is one more pivot"
+    );
+    let selected = explorer.selected_row().unwrap();
+    assert_eq!(
+        selected.get(crate::timeline::filter::Column::Action),
+        Some("AssumeRole")
+    );
+    insta::assert_snapshot!("chain_followed", screen(&app, 100, 30));
+    type_keys(&mut app, "<esc>");
+    let key = app.explorer.as_ref().unwrap().pivot().unwrap();
+    assert_eq!(
+        key.entity.as_ref().map(|e| e.kind),
+        Some(crate::event::EntityKind::AccessKey),
+        "esc returns to the key's pivot"
+    );
+}
+
+#[test]
 fn group_by_then_pivot_and_context() {
     let (_dir, mut app) = demo_app(110, 30);
     type_keys(&mut app, "/outcome:failure<enter>t<right><right>");
