@@ -130,31 +130,38 @@ fn main() {
     }
 }
 
-/// A pivot from the selected event to an access key (±1 h) and back, drawn each time.
+/// Pivots from the selected event (±1 h) and back, drawn each time: to an access key, and to
+/// a role by the bare name GuardDuty gives it (matched against every principal ARN).
 fn pivots(app: &mut App, theme: &Theme, terminal: &mut Terminal<TestBackend>) {
     let key = Entity {
         kind: EntityKind::AccessKey,
         value: NEEDLE_KEY.to_owned(),
     };
-    let (mut there, mut back) = (Vec::new(), Vec::new());
-    for step in 0..5 {
-        let explorer = app.explorer.as_mut().expect("explorer");
-        explorer.move_by(150_000 + step);
-        let start = Instant::now();
-        explorer.pivot_to(key.clone());
-        terminal
-            .draw(|frame| draw(app, theme, frame))
-            .expect("draw");
-        there.push(start.elapsed());
-        let start = Instant::now();
-        app.explorer.as_mut().expect("explorer").back();
-        terminal
-            .draw(|frame| draw(app, theme, frame))
-            .expect("draw");
-        back.push(start.elapsed());
+    let role = Entity {
+        kind: EntityKind::Principal,
+        value: "app-role-3".to_owned(),
+    };
+    for (entity, label) in [(&key, "an access key"), (&role, "a role by bare name")] {
+        let (mut there, mut back) = (Vec::new(), Vec::new());
+        for step in 0..5 {
+            let explorer = app.explorer.as_mut().expect("explorer");
+            explorer.move_by(150_000 + step);
+            let start = Instant::now();
+            explorer.pivot_to(entity.clone());
+            terminal
+                .draw(|frame| draw(app, theme, frame))
+                .expect("draw");
+            there.push(start.elapsed());
+            let start = Instant::now();
+            app.explorer.as_mut().expect("explorer").back();
+            terminal
+                .draw(|frame| draw(app, theme, frame))
+                .expect("draw");
+            back.push(start.elapsed());
+        }
+        report(&format!("pivot to {label} (±1h) + draw"), &mut there);
+        report("back out of the pivot + draw", &mut back);
     }
-    report("pivot to an access key (±1h) + draw", &mut there);
-    report("back out of the pivot + draw", &mut back);
 
     let timeline = &app.explorer.as_ref().expect("explorer").loaded().timeline;
     let (mut whole, mut scoped) = (Vec::new(), Vec::new());
