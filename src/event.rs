@@ -216,6 +216,8 @@ pub struct EventRecord<'a> {
     pub outcome: Outcome,
     pub error_code: Option<Text<'a>>,
     pub severity: Option<f32>,
+    /// Bytes moved: a flow's bytes, an S3 object's bytes sent or transferred out.
+    pub bytes: Option<u64>,
     /// The principal: an ARN where the source has one, else a user name.
     pub actor: Option<Text<'a>>,
     /// For a role session, the role it was issued from.
@@ -243,6 +245,7 @@ impl<'a> EventRecord<'a> {
             outcome: Outcome::Unknown,
             error_code: None,
             severity: None,
+            bytes: None,
             actor: None,
             role: None,
             access_key: None,

@@ -98,7 +98,7 @@ fn write_table_row(out: &mut impl Write, row: &EventRow) -> io::Result<()> {
     )
 }
 
-const CSV_COLUMNS: [Column; 17] = [
+const CSV_COLUMNS: [Column; 18] = [
     Column::Time,
     Column::Source,
     Column::Class,
@@ -106,6 +106,7 @@ const CSV_COLUMNS: [Column; 17] = [
     Column::Outcome,
     Column::ErrorCode,
     Column::Severity,
+    Column::Bytes,
     Column::Actor,
     Column::Role,
     Column::AccessKey,
@@ -124,6 +125,7 @@ fn csv_record(row: &EventRow) -> Vec<String> {
         .map(|column| match column {
             Column::Time => format_rfc3339(row.time),
             Column::Severity => row.severity.map(|s| s.to_string()).unwrap_or_default(),
+            Column::Bytes => row.bytes.map(|b| b.to_string()).unwrap_or_default(),
             Column::Resources => neutralize_formula(&row.resources().collect::<Vec<_>>().join(" ")),
             other => neutralize_formula(row.get(*other).unwrap_or("")),
         })
@@ -160,6 +162,7 @@ fn write_jsonl(
             object.insert(column.name().into(), json!(row.get(*column)));
         }
         object.insert("severity".into(), json!(row.severity));
+        object.insert("bytes".into(), json!(row.bytes));
         object.insert(
             "severity_label".into(),
             json!(row.severity.map(severity::label)),

@@ -47,6 +47,8 @@ pub struct Record<'a> {
     request: Obj<Box<Parameters<'a>>>,
     #[serde(borrow, rename = "responseElements", alias = "responseelements")]
     response: Obj<Response<'a>>,
+    #[serde(borrow, rename = "additionalEventData", alias = "additionaleventdata")]
+    additional: Obj<Additional<'a>>,
     #[serde(borrow)]
     resources: Arr<Obj<ResourceRef<'a>>>,
     #[serde(borrow, rename = "insightDetails")]
@@ -157,6 +159,14 @@ struct Response<'a> {
     /// CreateAccessKey returns the new long-term key.
     #[serde(borrow, rename = "accessKey")]
     access_key: Obj<IssuedKey<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Additional<'a> {
+    /// S3 data events: the bytes a GetObject sent (a number, sometimes written `1234.0`).
+    #[serde(borrow, rename = "bytesTransferredOut")]
+    bytes_out: Str<'a>,
 }
 
 /// Only the key id of issued credentials is read: the secret and session token never are.
@@ -360,6 +370,14 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
     let response = record.response.0;
     let login_failed = response.as_ref().and_then(|r| r.console_login.get()) == Some("Failure");
     event.error_code = record.error_code.take();
+    event.bytes = record
+        .additional
+        .0
+        .as_ref()
+        .and_then(|a| a.bytes_out.get())
+        .and_then(|b| b.parse::<f64>().ok())
+        .filter(|b| b.is_finite() && *b >= 0.0)
+        .map(|b| b as u64);
     event.outcome = if event.error_code.is_some() || login_failed {
         Outcome::Failure
     } else if is_insight {
@@ -488,6 +506,17 @@ mod tests {
     use crate::sources::testing::parse;
 
     const ASSUME_ROLE: &str = r#"{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAX:alice","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/alice","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE1","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/Deploy"}}},"eventTime":"2022-01-03T19:03:01Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.0","requestParameters":{"bucketName":"orders","key":"2022/a.csv"},"errorCode":"AccessDenied","eventID":"e1","readOnly":"true","recipientAccountId":"111122223333","resources":[{"ARN":"arn:aws:s3:::orders/2022/a.csv","type":"AWS::S3::Object"}]},{"eventTime":"2022-01-03T19:04:01Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","userIdentity":{"type":"IAMUser","userName":"bob"},"responseElements":{"ConsoleLogin":"Failure"}}]}"#;
+
+    #[test]
+    fn reads_the_bytes_an_s3_data_event_sent() {
+        let record = r#"{"eventTime":"2026-11-18T02:55:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"bucketName":"orders","key":"a.csv"},"additionalEventData":{"bytesTransferredIn":0.0,"bytesTransferredOut":313.0}}"#;
+        let (_, sink) = parse(record.as_bytes());
+        assert_eq!(sink.events[0].bytes, Some(313));
+        assert_eq!(
+            sink.events[0].resources,
+            ["arn:aws:s3:::orders/a.csv", "orders"]
+        );
+    }
 
     #[test]
     fn maps_every_field_of_a_delivery_file_record() {

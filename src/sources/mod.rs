@@ -396,6 +396,7 @@ pub(crate) mod testing {
             class: record.class,
             outcome: record.outcome,
             severity: record.severity,
+            bytes: record.bytes,
             summary: record.summary,
         }
     }

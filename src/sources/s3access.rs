@@ -107,6 +107,7 @@ fn emit<'a>(
     event.account = context.account.clone();
     event.region = context.region.clone();
     event.error_code = field("errorcode");
+    event.bytes = field("bytessent").and_then(|b| b.parse().ok());
     let status = field("httpstatus");
     event.outcome = match status.as_deref().and_then(|s| s.parse::<u16>().ok()) {
         Some(code) if code >= 400 => Outcome::Failure,
@@ -193,6 +194,7 @@ mod tests {
         assert_eq!(event.source, Source::S3Access);
         assert_eq!(event.action, "REST.GET.OBJECT");
         assert_eq!(event.outcome, Outcome::Success);
+        assert_eq!(event.bytes, Some(5_242_880));
         assert_eq!(
             event.actor.as_deref(),
             Some("arn:aws:sts::111122223333:assumed-role/node/i-0abc")

@@ -264,6 +264,7 @@ fn emit<'a>(
             _ => ip.to_owned(),
         }
     };
+    event.bytes = field("bytes").and_then(|b| b.parse().ok());
     let protocol = field("protocol").map(|p| protocol_name(&p));
     event.summary = match (&event.src_ip, &event.dst_ip) {
         // NODATA / SKIPDATA records say something about an interface, not a connection.
@@ -316,6 +317,7 @@ mod tests {
         assert_eq!(event.dst_ip.as_deref(), Some("158.109.0.1"));
         assert_eq!(event.account.as_deref(), Some("123456789010"));
         assert_eq!(event.resources, ["eni-1235b8ca123456789"]);
+        assert_eq!(event.bytes, Some(4249));
         assert_eq!(
             event.summary,
             "78.24.182.42:49761 → 158.109.0.1:3389 TCP 20 pkts 4249 B REJECT"
@@ -331,6 +333,7 @@ mod tests {
         assert_eq!(event.dst_ip.as_deref(), Some("203.0.113.66"));
         assert_eq!(event.region.as_deref(), Some("eu-west-1"));
         assert_eq!(event.resources, ["eni-1"]);
+        assert_eq!(event.bytes, None);
     }
 
     #[test]

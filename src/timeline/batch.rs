@@ -96,6 +96,7 @@ pub struct Batch {
     time: Vec<i64>,
     strings: Vec<TextColumn>,
     severity: Vec<Option<f32>>,
+    bytes: Vec<Option<u64>>,
     file: Vec<u32>,
     ordinal: Vec<u32>,
     fingerprint: Vec<Option<u64>>,
@@ -111,6 +112,7 @@ impl Default for Batch {
             time: Vec::new(),
             strings: STRING_COLUMNS.iter().map(|c| TextColumn::new(*c)).collect(),
             severity: Vec::new(),
+            bytes: Vec::new(),
             file: Vec::new(),
             ordinal: Vec::new(),
             fingerprint: Vec::new(),
@@ -141,7 +143,7 @@ impl Batch {
 
     pub(super) fn into_frame(self) -> PolarsResult<DataFrame> {
         let height = self.time.len();
-        let mut columns = Vec::with_capacity(STRING_COLUMNS.len() + 5);
+        let mut columns = Vec::with_capacity(STRING_COLUMNS.len() + 6);
         columns.push(Int64Chunked::from_vec(Col::Time.name().into(), self.time).into_column());
         columns.extend(
             self.strings
@@ -155,6 +157,10 @@ impl Batch {
                 self.severity.into_iter(),
             )
             .into_column(),
+        );
+        columns.push(
+            UInt64Chunked::from_iter_options(Col::Bytes.name().into(), self.bytes.into_iter())
+                .into_column(),
         );
         columns.push(UInt32Chunked::from_vec(FILE.into(), self.file).into_column());
         columns.push(UInt32Chunked::from_vec(ORDINAL.into(), self.ordinal).into_column());
@@ -204,6 +210,7 @@ impl EventSink for Batch {
         }
         self.time.push(record.time);
         self.severity.push(record.severity);
+        self.bytes.push(record.bytes);
         self.file.push(self.current_file);
         self.ordinal.push(ordinal);
     }

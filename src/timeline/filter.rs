@@ -28,6 +28,7 @@ pub enum Column {
     Outcome,
     ErrorCode,
     Severity,
+    Bytes,
     Actor,
     Role,
     AccessKey,
@@ -52,6 +53,7 @@ impl Column {
             Column::Outcome => "outcome",
             Column::ErrorCode => "error_code",
             Column::Severity => "severity",
+            Column::Bytes => "bytes",
             Column::Actor => "actor",
             Column::Role => "role",
             Column::AccessKey => "access_key",
@@ -91,6 +93,7 @@ impl Column {
 pub enum Field {
     Time,
     Severity,
+    Bytes,
     /// IP columns: CIDR and address matching.
     Ip(&'static [Column]),
     Text(&'static [Column]),
@@ -108,7 +111,7 @@ impl Field {
         match self {
             Field::Ip(columns) | Field::Text(columns) | Field::Principal(columns) => columns,
             Field::Resource | Field::Namespace => &[Column::Resources],
-            Field::Time | Field::Severity => &[],
+            Field::Time | Field::Severity | Field::Bytes => &[],
         }
     }
 }
@@ -117,6 +120,7 @@ impl Field {
 pub const FIELDS: &[(&str, Field)] = &[
     ("time", Field::Time),
     ("severity", Field::Severity),
+    ("bytes", Field::Bytes),
     ("source", Field::Text(&[Column::Source])),
     ("class", Field::Text(&[Column::Class])),
     ("action", Field::Text(&[Column::Action])),
@@ -179,6 +183,11 @@ pub enum Filter {
     Severity {
         low: f32,
         high: f32,
+    },
+    /// Bytes moved in `[low, high)`.
+    Bytes {
+        low: u64,
+        high: u64,
     },
 }
 
@@ -606,6 +615,22 @@ impl Parser<'_> {
         let filter = match field {
             Field::Time => self.time_term(&value, comparison, value_start)?,
             Field::Severity => self.severity_term(&value, comparison, value_start)?,
+            Field::Bytes => {
+                let bytes = parse_bytes(&value).ok_or_else(|| {
+                    self.error_at(
+                        value_start,
+                        format!("expected a size such as 5000, 64KB or 1.5GB, found '{value}'"),
+                    )
+                })?;
+                range_filter(
+                    comparison,
+                    bytes,
+                    bytes.saturating_add(1),
+                    0,
+                    u64::MAX,
+                    |low, high| Filter::Bytes { low, high },
+                )
+            }
             Field::Ip(_)
             | Field::Text(_)
             | Field::Principal(_)
@@ -669,6 +694,26 @@ impl Parser<'_> {
             |low, high| Filter::Severity { low, high },
         ))
     }
+}
+
+/// A size as users write it: `5000`, `64KB`, `1.5GB` (binary multiples: 1 KB is 1024 bytes).
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let power = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 1,
+        "m" | "mb" | "mib" => 2,
+        "g" | "gb" | "gib" => 3,
+        "t" | "tb" | "tib" => 4,
+        _ => return None,
+    };
+    let bytes = number * 1024f64.powi(power);
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 /// Turns a comparison against the value range `[low, high)` into a range filter.

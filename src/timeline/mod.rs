@@ -110,6 +110,7 @@ pub struct EventRow {
     /// Text columns in [`STRING_COLUMNS`] order; use [`EventRow::get`].
     values: Vec<Option<String>>,
     pub severity: Option<f32>,
+    pub bytes: Option<u64>,
     pub record: RecordRef,
 }
 
@@ -278,6 +279,10 @@ impl Timeline {
         self.frame.column(Col::Time.name())?.i64()
     }
 
+    pub fn bytes(&self) -> PolarsResult<&UInt64Chunked> {
+        self.frame.column(Col::Bytes.name())?.u64()
+    }
+
     pub fn strings(&self, column: Col) -> PolarsResult<&StringChunked> {
         self.frame.column(column.name())?.str()
     }
@@ -300,6 +305,7 @@ impl Timeline {
             .map(|c| self.strings(*c))
             .collect::<PolarsResult<_>>()?;
         let severity = self.frame.column(Col::Severity.name())?.f32()?;
+        let bytes = self.frame.column(Col::Bytes.name())?.u64()?;
         let files = self.frame.column(FILE)?.u32()?;
         let ordinals = self.frame.column(ORDINAL)?.u32()?;
         Ok((0..self.len())
@@ -310,6 +316,7 @@ impl Timeline {
                     .map(|c| c.get(i).map(str::to_owned))
                     .collect(),
                 severity: severity.get(i),
+                bytes: bytes.get(i),
                 record: RecordRef {
                     file: files.get(i).unwrap_or_default(),
                     ordinal: ordinals.get(i).unwrap_or_default(),
@@ -349,6 +356,13 @@ impl Timeline {
                 .f32()?
                 .iter()
                 .map(|s| s.is_some_and(|s| *low <= s && s < *high))
+                .collect(),
+            Filter::Bytes { low, high } => self
+                .frame
+                .column(Col::Bytes.name())?
+                .u64()?
+                .iter()
+                .map(|b| b.is_some_and(|b| *low <= b && b < *high))
                 .collect(),
             Filter::Match { columns, matcher } => {
                 let mut mask = BooleanChunked::full("mask".into(), false, height);
@@ -615,6 +629,7 @@ pub(crate) mod tests {
             Cow::Borrowed("arn:aws:s3:::orders/a.csv"),
             Cow::Borrowed("orders"),
         ];
+        with_resource.bytes = Some(5 * 1024 * 1024);
         let t = timeline(vec![vec![
             event(
                 "2026-01-01T00:00:01Z",
@@ -647,5 +662,12 @@ pub(crate) mod tests {
         );
         assert_eq!(run("\"s3:::orders\""), ["GetObject"]);
         assert_eq!(run("severity>=1"), Vec::<String>::new());
+        assert_eq!(run("bytes>1MB"), ["GetObject"]);
+        assert_eq!(run("bytes:5242880"), ["GetObject"]);
+        assert_eq!(
+            run("bytes<1k"),
+            Vec::<String>::new(),
+            "no size is not small"
+        );
     }
 }
