@@ -2,15 +2,17 @@
 //!
 //! Layers: the domain ([`event`], [`timeline`], [`time`]) knows nothing of terminals or AWS;
 //! [`sources`] turn raw data into events; [`load`] runs sources over files into a timeline;
-//! [`cli`] is the headless edge and [`tui`] the console; [`demo`] writes the bundled case.
+//! [`query`] holds saved queries, the sweep and Sigma rules; [`cli`] is the headless edge and [`tui`] the console; [`demo`] writes the bundled case.
 
 pub mod cli;
 pub mod demo;
 pub mod event;
 pub mod load;
+pub mod query;
 pub mod sanitize;
 pub mod sources;
 pub mod synth;
+pub mod text;
 pub mod time;
 pub mod timeline;
 pub mod tui;

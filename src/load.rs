@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
+use polars::prelude::IdxSize;
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -203,6 +204,33 @@ fn load_file(
         by_source: counts.by_source,
         skipped: counts.skipped,
         error,
+    }
+}
+
+/// A loaded timeline's original records, re-read from its files for query conditions.
+pub struct LoadedOriginals<'a> {
+    pub loaded: &'a Loaded,
+    pub options: &'a LoadOptions,
+}
+
+impl crate::query::run::Originals for LoadedOriginals<'_> {
+    fn originals(&self, rows: &[IdxSize]) -> HashMap<IdxSize, Value> {
+        let timeline = &self.loaded.timeline;
+        let Ok(times) = timeline.times() else {
+            return HashMap::new();
+        };
+        let wanted: HashMap<RecordRef, IdxSize> = rows
+            .iter()
+            .filter_map(|&row| Some((timeline.record_ref(row as usize).ok()?, row)))
+            .collect();
+        let refs: Vec<(RecordRef, i64)> = wanted
+            .iter()
+            .map(|(record, row)| (*record, times.get(*row as usize).unwrap_or_default()))
+            .collect();
+        original_records(&self.loaded.files, &refs, self.options)
+            .into_iter()
+            .filter_map(|(record, value)| Some((*wanted.get(&record)?, value)))
+            .collect()
     }
 }
 

@@ -457,3 +457,123 @@ fn chains_on_real_assume_role_and_create_access_key_records() {
         .code(2)
         .stderr(predicate::str::contains("--chain follows access keys"));
 }
+
+fn json_of(command: &mut Command) -> Value {
+    let output = command.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&output).unwrap()
+}
+
+#[test]
+fn query_list_names_the_pack_and_the_users_own_and_explains_bad_files() {
+    let config = tempfile::tempdir().unwrap();
+    let user = config.path().join("casebook/queries");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(
+        user.join("my-hunt.toml"),
+        "name = \"my-hunt\"\ntitle = \"Mine\"\ndescription = \"d\"\nseverity = \"low\"\nfilter = \"ip:203.0.113.0/24\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        user.join("broken.toml"),
+        "name = \"broken\"\ntitle = \"t\"\ndescription = \"d\"\nseverity = \"low\"\nfilter = \"action:(\"\n",
+    )
+    .unwrap();
+    let mut list = casebook();
+    list.env("XDG_CONFIG_HOME", config.path())
+        .args(["query", "list", "--format", "json"]);
+    let listed = json_of(&mut list);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    assert!(names.len() >= 31, "{names:?}");
+    assert!(names.contains(&"my-hunt") && !names.contains(&"broken"));
+    let sg = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "security-group-open-to-world")
+        .unwrap();
+    assert_eq!(sg["severity"], "high");
+    assert_eq!(sg["origin"], "shipped");
+    assert!(
+        sg["pushdowns"]
+            .as_array()
+            .unwrap()
+            .contains(&"athena".into())
+    );
+
+    casebook()
+        .env("XDG_CONFIG_HOME", config.path())
+        .args(["query", "list"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("broken.toml:5: filter: "))
+        .stdout(predicate::str::contains("my-hunt").and(predicate::str::contains("(yours)")));
+}
+
+#[test]
+fn query_run_takes_parameters_and_refuses_bad_ones() {
+    let fixtures = fixture("queries/access-denied-burst/match.json");
+    let path = fixtures.to_str().unwrap();
+    let events = jsonl(&["query", "run", "access-denied-burst", path]);
+    assert_eq!(events.len(), 6);
+    let stricter = jsonl(&[
+        "query",
+        "run",
+        "access-denied-burst",
+        path,
+        "--param",
+        "window=10s",
+    ]);
+    assert!(
+        stricter.is_empty(),
+        "six denials over 25 s are no burst within 10 s"
+    );
+    casebook()
+        .args([
+            "query",
+            "run",
+            "access-denied-burst",
+            path,
+            "--param",
+            "window=soon",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("window: 'soon' is not a duration"));
+    casebook()
+        .args(["query", "run", "no-such-query", path])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no query named 'no-such-query'"));
+}
+
+#[test]
+fn sweep_json_lists_each_query_with_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    casebook()
+        .args(["demo", "--write"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let mut sweep = casebook();
+    sweep.args(["sweep", "--format", "json"]).arg(dir.path());
+    let report = json_of(&mut sweep);
+    assert_eq!(report["events"], 5015);
+    let hits = report["hits"].as_array().unwrap();
+    let bulk = hits
+        .iter()
+        .find(|h| h["name"] == "s3-bulk-download")
+        .unwrap();
+    for field in ["title", "severity", "count", "first", "last", "events"] {
+        assert!(!bulk[field].is_null(), "{field}");
+    }
+    assert_eq!(bulk["count"], 240);
+    assert_eq!(bulk["events"].as_array().unwrap().len(), 240);
+    assert_eq!(bulk["events"][0]["access_key"], "ASIAWNODEEXFIL7Q2W4E");
+    assert_eq!(hits[0]["severity"], "high", "most severe first");
+    assert!(report["quiet"].as_u64().unwrap() > 0);
+}

@@ -5,6 +5,7 @@
 
 mod entity;
 mod output;
+mod queries;
 mod stats;
 
 use std::io::{self, Write};
@@ -108,6 +109,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
+    /// Saved investigation queries: the shipped pack and your own
+    /// ($XDG_CONFIG_HOME/casebook/queries/*.toml).
+    Query {
+        #[command(subcommand)]
+        command: QueryCommand,
+    },
+    /// Triage sweep: run every saved query over files and list what each found.
+    Sweep {
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// table for people, json for tools.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
     /// Write deterministic synthetic CloudTrail logs in the S3 layout (for benchmarks and demos).
     Synth {
         /// Folder to write `AWSLogs/...` into.
@@ -119,6 +135,36 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum QueryCommand {
+    /// The queries: name, severity, where they can be pushed down, title.
+    List {
+        /// table for people, json for tools.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// Run one query over files and print the events it finds.
+    Run {
+        /// The query's name (see `casebook query list`).
+        name: String,
+        /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// A parameter value, e.g. --param window=30m (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+        params: Vec<(String, String)>,
+        #[command(flatten)]
+        output: EventOutput,
+    },
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, found '{text}'"))?;
+    Ok((name.trim().to_owned(), value.to_owned()))
 }
 
 /// A window around a moment, for pivots and cards.
@@ -299,6 +345,74 @@ fn execute(cli: Cli) -> Result<i32> {
         Command::Stats { paths, format } => {
             let loaded = load_reporting(&paths, &options)?;
             let report = stats::Report::of(&loaded)?;
+            let mut out = io::stdout().lock();
+            match format {
+                StatsFormat::Table => report.write_table(&mut out)?,
+                StatsFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                }
+            }
+            Ok(exit_code(&loaded))
+        }
+        Command::Query {
+            command: QueryCommand::List { format },
+        } => {
+            let queries = queries::load_queries();
+            let mut out = io::stdout().lock();
+            match format {
+                StatsFormat::Table => queries::write_list_table(&mut out, &queries)?,
+                StatsFormat::Json => queries::write_list_json(&mut out, &queries)?,
+            }
+            Ok(0)
+        }
+        Command::Query {
+            command:
+                QueryCommand::Run {
+                    name,
+                    paths,
+                    params,
+                    output,
+                },
+        } => {
+            let queries = queries::load_queries();
+            let query = queries.iter().find(|q| q.name == name).ok_or_else(|| {
+                UsageError(format!("no query named '{name}' (see casebook query list)"))
+            })?;
+            let args = query.args(&params).map_err(UsageError)?;
+            let loaded = load_reporting(&paths, &options)?;
+            let originals = load::LoadedOriginals {
+                loaded: &loaded,
+                options: &options,
+            };
+            let hits = crate::query::run::run(query, &args, &loaded.timeline, &originals, now)?;
+            if hits.unreadable > 0 {
+                eprintln!(
+                    "casebook: {} candidate event(s) could not be checked: their files changed or vanished since loading",
+                    hits.unreadable
+                );
+            }
+            print_events(
+                &loaded,
+                loaded.timeline.take(&hits.rows)?,
+                &output,
+                &options,
+            )?;
+            Ok(exit_code(&loaded))
+        }
+        Command::Sweep { paths, format } => {
+            let queries = queries::load_queries();
+            let loaded = load_reporting(&paths, &options)?;
+            let originals = load::LoadedOriginals {
+                loaded: &loaded,
+                options: &options,
+            };
+            let done = std::sync::atomic::AtomicUsize::new(0);
+            let results =
+                crate::query::run::sweep(&queries, &loaded.timeline, &originals, now, &done);
+            let mut report = queries::SweepReport::new(loaded.timeline.len());
+            report.add_queries(&loaded.timeline, results)?;
+            report.sort();
             let mut out = io::stdout().lock();
             match format {
                 StatsFormat::Table => report.write_table(&mut out)?,

@@ -132,6 +132,51 @@ pub fn top_values(timeline: &Timeline, kind: EntityKind, limit: usize) -> Polars
     top_values_among(timeline, 0..timeline.len(), kind, limit)
 }
 
+/// The values of one field, by row: what [`top_values`] counts and thresholds group by.
+pub struct EntityValues<'t> {
+    namespaces: bool,
+    columns: Vec<&'t polars::prelude::StringChunked>,
+    values: Vec<&'t str>,
+}
+
+impl<'t> EntityValues<'t> {
+    pub fn new(timeline: &'t Timeline, kind: EntityKind) -> PolarsResult<EntityValues<'t>> {
+        Self::of_field(timeline, field(kind))
+    }
+
+    /// The values of any field with columns (`dst_ip`, `principal`, `namespace`, ...).
+    pub fn of_field(timeline: &'t Timeline, field: Field) -> PolarsResult<EntityValues<'t>> {
+        Ok(EntityValues {
+            namespaces: field == Field::Namespace,
+            columns: field
+                .columns()
+                .iter()
+                .map(|c| timeline.strings(*c))
+                .collect::<PolarsResult<_>>()?,
+            values: Vec::new(),
+        })
+    }
+
+    /// The distinct values a row names, e.g. each of its resources.
+    pub fn of_row(&mut self, row: usize) -> &[&'t str] {
+        self.values.clear();
+        for column in &self.columns {
+            if let Some(value) = column.get(row) {
+                let values = value.split(RESOURCE_SEPARATOR);
+                if self.namespaces {
+                    self.values
+                        .extend(values.filter_map(crate::event::k8s_namespace));
+                } else {
+                    self.values.extend(values);
+                }
+            }
+        }
+        self.values.sort_unstable();
+        self.values.dedup();
+        &self.values
+    }
+}
+
 /// Like [`top_values`], over the given rows only.
 pub fn top_values_among(
     timeline: &Timeline,
@@ -141,27 +186,10 @@ pub fn top_values_among(
 ) -> PolarsResult<Vec<Count>> {
     let times = timeline.times()?;
     let mut counts: HashMap<&str, Count> = HashMap::new();
-    let columns: Vec<_> = columns(kind)
-        .iter()
-        .map(|c| timeline.strings(*c))
-        .collect::<PolarsResult<_>>()?;
-    let mut row_values: Vec<&str> = Vec::new();
+    let mut values = EntityValues::new(timeline, kind)?;
     for row in rows {
         let time = times.get(row).unwrap_or_default();
-        row_values.clear();
-        for column in &columns {
-            if let Some(value) = column.get(row) {
-                let values = value.split(RESOURCE_SEPARATOR);
-                if kind == EntityKind::Namespace {
-                    row_values.extend(values.filter_map(crate::event::k8s_namespace));
-                } else {
-                    row_values.extend(values);
-                }
-            }
-        }
-        row_values.sort_unstable();
-        row_values.dedup();
-        for value in &row_values {
+        for value in values.of_row(row) {
             let entry = counts.entry(value).or_insert_with(|| Count {
                 value: (*value).to_owned(),
                 count: 0,

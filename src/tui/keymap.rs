@@ -402,11 +402,13 @@ impl Keymap {
     fn merge(&mut self, text: &str, file: &str) -> Result<(), KeymapError> {
         let at = |span: std::ops::Range<usize>, message: String| KeymapError {
             file: file.to_owned(),
-            line: line_of(text, span.start),
+            line: crate::text::line_of(text, span.start),
             message,
         };
         let parsed: KeymapFile = toml::from_str(text).map_err(|error| {
-            let line = error.span().map_or(0, |span| line_of(text, span.start));
+            let line = error
+                .span()
+                .map_or(0, |span| crate::text::line_of(text, span.start));
             KeymapError {
                 file: file.to_owned(),
                 line,
@@ -488,17 +490,18 @@ fn user_preset(text: &str, file: &str) -> Result<(String, usize), KeymapError> {
     }
     let head: Head = toml::from_str(text).map_err(|error| KeymapError {
         file: file.to_owned(),
-        line: error.span().map_or(0, |span| line_of(text, span.start)),
+        line: error
+            .span()
+            .map_or(0, |span| crate::text::line_of(text, span.start)),
         message: error.message().to_owned(),
     })?;
     Ok(match head.preset {
-        Some(preset) => (preset.get_ref().clone(), line_of(text, preset.span().start)),
+        Some(preset) => (
+            preset.get_ref().clone(),
+            crate::text::line_of(text, preset.span().start),
+        ),
         None => ("default".to_owned(), 0),
     })
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 #[cfg(test)]
