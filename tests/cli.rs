@@ -560,8 +560,20 @@ fn sweep_json_lists_each_query_with_hits() {
         .assert()
         .success();
     let mut sweep = casebook();
-    sweep.args(["sweep", "--format", "json"]).arg(dir.path());
+    sweep
+        .args(["sweep", "--format", "json", "--sigma"])
+        .arg(shared("sigma/rules"))
+        .arg(dir.path());
     let report = json_of(&mut sweep);
+    let hits = report["hits"].as_array().unwrap();
+    let stop_logging = hits
+        .iter()
+        .find(|h| h["name"] == "aws_cloudtrail_disable_logging")
+        .unwrap();
+    assert_eq!(stop_logging["kind"], "sigma");
+    assert_eq!(stop_logging["author"], "vitaliy0x1");
+    assert_eq!(stop_logging["events"][0]["action"], "StopLogging");
+    assert!(report["not_run"].as_array().unwrap().is_empty());
     assert_eq!(report["events"], 5015);
     let hits = report["hits"].as_array().unwrap();
     let bulk = hits

@@ -115,11 +115,14 @@ enum Command {
         #[command(subcommand)]
         command: QueryCommand,
     },
-    /// Triage sweep: run every saved query over files and list what each found.
+    /// Triage sweep: run every saved query (and Sigma rules) over files and list what each found.
     Sweep {
         /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Also evaluate the Sigma rules for AWS CloudTrail in this folder (SigmaHQ format).
+        #[arg(long, value_name = "DIR")]
+        sigma: Option<PathBuf>,
         /// table for people, json for tools.
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
@@ -400,8 +403,18 @@ fn execute(cli: Cli) -> Result<i32> {
             )?;
             Ok(exit_code(&loaded))
         }
-        Command::Sweep { paths, format } => {
+        Command::Sweep {
+            paths,
+            sigma,
+            format,
+        } => {
             let queries = queries::load_queries();
+            let rules = sigma
+                .map(|dir| {
+                    crate::query::sigma::SigmaRules::load_dir(&dir)
+                        .with_context(|| format!("reading Sigma rules from {}", dir.display()))
+                })
+                .transpose()?;
             let loaded = load_reporting(&paths, &options)?;
             let originals = load::LoadedOriginals {
                 loaded: &loaded,
@@ -412,6 +425,9 @@ fn execute(cli: Cli) -> Result<i32> {
                 crate::query::run::sweep(&queries, &loaded.timeline, &originals, now, &done);
             let mut report = queries::SweepReport::new(loaded.timeline.len());
             report.add_queries(&loaded.timeline, results)?;
+            if let Some(rules) = &rules {
+                report.add_sigma(&loaded.timeline, rules, &originals)?;
+            }
             report.sort();
             let mut out = io::stdout().lock();
             match format {

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::query::run::{Hits, SweepResult};
+use crate::query::run::{Hits, Originals, SweepResult};
+use crate::query::sigma::SigmaRules;
 use crate::query::{self, Query, QueryError};
 use crate::sanitize;
 use crate::time::format_rfc3339;
@@ -229,6 +230,53 @@ impl SweepReport {
                 })
                 .collect(),
         });
+        Ok(())
+    }
+
+    /// Every Sigma rule's hits; rules that were not loaded are listed as not run.
+    pub fn add_sigma(
+        &mut self,
+        timeline: &Timeline,
+        rules: &SigmaRules,
+        originals: &dyn Originals,
+    ) -> anyhow::Result<()> {
+        for skipped in &rules.skipped {
+            self.not_run.push(NotRun {
+                name: format!(
+                    "sigma {}{}",
+                    skipped.file.display(),
+                    skipped
+                        .title
+                        .as_deref()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default()
+                ),
+                reason: skipped.reason.clone(),
+            });
+        }
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let hits = rules.evaluate(timeline, originals, &done)?;
+        for (rule, hits) in rules.rules().iter().zip(&hits) {
+            let name = rule
+                .file
+                .file_stem()
+                .map_or_else(|| rule.title.clone(), |s| s.to_string_lossy().into_owned());
+            let severity = match rule.level.as_str() {
+                "informational" => "info",
+                other => other,
+            };
+            self.add(
+                timeline,
+                Hit {
+                    name: &name,
+                    title: &rule.title,
+                    severity,
+                    kind: "sigma",
+                    author: Some(rule.author.as_deref().unwrap_or("unknown")),
+                },
+                hits,
+            )?;
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 
 pub mod record;
 pub mod run;
+pub mod sigma;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
