@@ -209,25 +209,36 @@ fn load_file(
 
 /// A loaded timeline's original records, re-read from its files for query conditions.
 pub struct LoadedOriginals<'a> {
-    pub loaded: &'a Loaded,
+    pub timeline: &'a Timeline,
+    /// The files the timeline was loaded from, as [`Loaded::files`].
+    pub files: &'a [FileReport],
     pub options: &'a LoadOptions,
+}
+
+impl<'a> LoadedOriginals<'a> {
+    pub fn of(loaded: &'a Loaded, options: &'a LoadOptions) -> Self {
+        LoadedOriginals {
+            timeline: &loaded.timeline,
+            files: &loaded.files,
+            options,
+        }
+    }
 }
 
 impl crate::query::run::Originals for LoadedOriginals<'_> {
     fn originals(&self, rows: &[IdxSize]) -> HashMap<IdxSize, Value> {
-        let timeline = &self.loaded.timeline;
-        let Ok(times) = timeline.times() else {
+        let Ok(times) = self.timeline.times() else {
             return HashMap::new();
         };
         let wanted: HashMap<RecordRef, IdxSize> = rows
             .iter()
-            .filter_map(|&row| Some((timeline.record_ref(row as usize).ok()?, row)))
+            .filter_map(|&row| Some((self.timeline.record_ref(row as usize).ok()?, row)))
             .collect();
         let refs: Vec<(RecordRef, i64)> = wanted
             .iter()
             .map(|(record, row)| (*record, times.get(*row as usize).unwrap_or_default()))
             .collect();
-        original_records(&self.loaded.files, &refs, self.options)
+        original_records(self.files, &refs, self.options)
             .into_iter()
             .filter_map(|(record, value)| Some((*wanted.get(&record)?, value)))
             .collect()

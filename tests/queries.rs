@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicUsize;
 
 use casebook::demo;
 use casebook::load::{self, LoadOptions, LoadedOriginals};
@@ -42,10 +41,7 @@ fn hits(query: &Query, path: &Path) -> Hits {
         "{} must load cleanly",
         path.display()
     );
-    let originals = LoadedOriginals {
-        loaded: &loaded,
-        options: &options,
-    };
+    let originals = LoadedOriginals::of(&loaded, &options);
     let args = query.args(&[]).unwrap();
     let hits = run::run(query, &args, &loaded.timeline, &originals, 0).unwrap();
     assert_eq!(hits.unreadable, 0);
@@ -100,17 +96,14 @@ fn the_sweep_flags_each_planted_attack_step_and_no_ordinary_traffic() {
     demo::write(dir.path()).unwrap();
     let options = LoadOptions::default();
     let loaded = load::load(&[dir.path().to_path_buf()], &options).unwrap();
-    let originals = LoadedOriginals {
-        loaded: &loaded,
-        options: &options,
-    };
+    let originals = LoadedOriginals::of(&loaded, &options);
     let queries = shipped();
-    let done = AtomicUsize::new(0);
-    let results = run::sweep(&queries, &loaded.timeline, &originals, 0, &done);
+    let progress = run::SweepProgress::default();
+    let sweep = run::sweep(&queries, None, &loaded.timeline, &originals, 0, &progress).unwrap();
+    assert!(sweep.not_run.is_empty(), "{:?}", sweep.not_run);
     let mut flagged = BTreeSet::new();
-    for result in &results {
-        let hits = result.outcome.as_ref().unwrap();
-        flagged.extend(hits.rows.iter().copied());
+    for detection in &sweep.detections {
+        flagged.extend(detection.hits.rows.iter().copied());
     }
     let rows: Vec<_> = flagged.into_iter().collect();
     let events = loaded.timeline.take(&rows).unwrap().rows().unwrap();

@@ -384,10 +384,7 @@ fn execute(cli: Cli) -> Result<i32> {
             })?;
             let args = query.args(&params).map_err(UsageError)?;
             let loaded = load_reporting(&paths, &options)?;
-            let originals = load::LoadedOriginals {
-                loaded: &loaded,
-                options: &options,
-            };
+            let originals = load::LoadedOriginals::of(&loaded, &options);
             let hits = crate::query::run::run(query, &args, &loaded.timeline, &originals, now)?;
             if hits.unreadable > 0 {
                 eprintln!(
@@ -416,19 +413,16 @@ fn execute(cli: Cli) -> Result<i32> {
                 })
                 .transpose()?;
             let loaded = load_reporting(&paths, &options)?;
-            let originals = load::LoadedOriginals {
-                loaded: &loaded,
-                options: &options,
-            };
-            let done = std::sync::atomic::AtomicUsize::new(0);
-            let results =
-                crate::query::run::sweep(&queries, &loaded.timeline, &originals, now, &done);
-            let mut report = queries::SweepReport::new(loaded.timeline.len());
-            report.add_queries(&loaded.timeline, results)?;
-            if let Some(rules) = &rules {
-                report.add_sigma(&loaded.timeline, rules, &originals)?;
-            }
-            report.sort();
+            let originals = load::LoadedOriginals::of(&loaded, &options);
+            let sweep = crate::query::run::sweep(
+                &queries,
+                rules.as_ref(),
+                &loaded.timeline,
+                &originals,
+                now,
+                &Default::default(),
+            )?;
+            let report = queries::SweepReport::of(&loaded.timeline, sweep)?;
             let mut out = io::stdout().lock();
             match format {
                 StatsFormat::Table => report.write_table(&mut out)?,

@@ -4,13 +4,12 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::query::run::{Hits, Originals, SweepResult};
-use crate::query::sigma::SigmaRules;
-use crate::query::{self, Query, QueryError};
+use crate::query::run::Sweep;
+use crate::query::{self, Query, QueryError, Severity};
 use crate::sanitize;
 use crate::time::format_rfc3339;
-use crate::timeline::Timeline;
 use crate::timeline::filter::Column;
+use crate::timeline::{EventRow, Timeline};
 
 /// The queries in use; files that failed to load are named on stderr and left out.
 pub fn load_queries() -> Vec<Query> {
@@ -123,7 +122,7 @@ pub struct SweepReport {
 pub struct SweepHit {
     pub name: String,
     pub title: String,
-    pub severity: String,
+    pub severity: Severity,
     /// `query`, or `sigma` for a Sigma rule.
     pub kind: &'static str,
     pub count: usize,
@@ -162,138 +161,57 @@ pub struct EventSummary {
 }
 
 impl SweepReport {
-    pub fn new(events: usize) -> Self {
-        SweepReport {
-            events,
+    pub fn of(timeline: &Timeline, sweep: Sweep) -> anyhow::Result<SweepReport> {
+        let mut report = SweepReport {
+            events: timeline.len(),
             hits: Vec::new(),
-            not_run: Vec::new(),
-            quiet: 0,
-        }
-    }
-
-    pub fn add_queries(
-        &mut self,
-        timeline: &Timeline,
-        results: Vec<SweepResult<'_>>,
-    ) -> anyhow::Result<()> {
-        for result in results {
-            let query = result.query;
-            match result.outcome {
-                Ok(hits) => self.add(
-                    timeline,
-                    Hit {
-                        name: &query.name,
-                        title: &query.title,
-                        severity: query.severity.as_str(),
-                        kind: "query",
-                        author: None,
-                    },
-                    &hits,
-                )?,
-                Err(error) => self.not_run.push(NotRun {
-                    name: query.name.clone(),
-                    reason: error.to_string(),
-                }),
-            }
-        }
-        Ok(())
-    }
-
-    pub fn add(&mut self, timeline: &Timeline, hit: Hit<'_>, hits: &Hits) -> anyhow::Result<()> {
-        if hits.rows.is_empty() {
-            self.quiet += 1;
-            return Ok(());
-        }
-        let rows = timeline.take(&hits.rows)?.rows()?;
-        let text = |row: &crate::timeline::EventRow, column| row.get(column).map(str::to_owned);
-        self.hits.push(SweepHit {
-            name: hit.name.to_owned(),
-            title: hit.title.to_owned(),
-            severity: hit.severity.to_owned(),
-            kind: hit.kind,
-            count: hits.rows.len(),
-            first: hits.first.map(format_rfc3339),
-            last: hits.last.map(format_rfc3339),
-            author: hit.author.map(str::to_owned),
-            unreadable: hits.unreadable,
-            events: rows
-                .iter()
-                .map(|row| EventSummary {
-                    time: format_rfc3339(row.time),
-                    source: text(row, Column::Source),
-                    action: text(row, Column::Action),
-                    actor: text(row, Column::Actor),
-                    access_key: text(row, Column::AccessKey),
-                    src_ip: text(row, Column::SrcIp),
-                    summary: text(row, Column::Summary),
-                    id: text(row, Column::Id),
+            not_run: sweep
+                .not_run
+                .into_iter()
+                .map(|n| NotRun {
+                    name: n.name,
+                    reason: n.reason,
                 })
                 .collect(),
-        });
-        Ok(())
-    }
-
-    /// Every Sigma rule's hits; rules that were not loaded are listed as not run.
-    pub fn add_sigma(
-        &mut self,
-        timeline: &Timeline,
-        rules: &SigmaRules,
-        originals: &dyn Originals,
-    ) -> anyhow::Result<()> {
-        for skipped in &rules.skipped {
-            self.not_run.push(NotRun {
-                name: format!(
-                    "sigma {}{}",
-                    skipped.file.display(),
-                    skipped
-                        .title
-                        .as_deref()
-                        .map(|t| format!(" ({t})"))
-                        .unwrap_or_default()
-                ),
-                reason: skipped.reason.clone(),
+            quiet: 0,
+        };
+        for detection in sweep.detections {
+            if detection.hits.rows.is_empty() {
+                report.quiet += 1;
+                continue;
+            }
+            let rows = timeline.take(&detection.hits.rows)?.rows()?;
+            let text = |row: &EventRow, column| row.get(column).map(str::to_owned);
+            report.hits.push(SweepHit {
+                kind: if detection.is_sigma() {
+                    "sigma"
+                } else {
+                    "query"
+                },
+                count: detection.hits.rows.len(),
+                first: detection.hits.first.map(format_rfc3339),
+                last: detection.hits.last.map(format_rfc3339),
+                unreadable: detection.hits.unreadable,
+                events: rows
+                    .iter()
+                    .map(|row| EventSummary {
+                        time: format_rfc3339(row.time),
+                        source: text(row, Column::Source),
+                        action: text(row, Column::Action),
+                        actor: text(row, Column::Actor),
+                        access_key: text(row, Column::AccessKey),
+                        src_ip: text(row, Column::SrcIp),
+                        summary: text(row, Column::Summary),
+                        id: text(row, Column::Id),
+                    })
+                    .collect(),
+                name: detection.name,
+                title: detection.title,
+                severity: detection.severity,
+                author: detection.author,
             });
         }
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let hits = rules.evaluate(timeline, originals, &done)?;
-        for (rule, hits) in rules.rules().iter().zip(&hits) {
-            let name = rule
-                .file
-                .file_stem()
-                .map_or_else(|| rule.title.clone(), |s| s.to_string_lossy().into_owned());
-            let severity = match rule.level.as_str() {
-                "informational" => "info",
-                other => other,
-            };
-            self.add(
-                timeline,
-                Hit {
-                    name: &name,
-                    title: &rule.title,
-                    severity,
-                    kind: "sigma",
-                    author: Some(rule.author.as_deref().unwrap_or("unknown")),
-                },
-                hits,
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Most severe first, then most hits.
-    pub fn sort(&mut self) {
-        let rank = |severity: &str| {
-            ["critical", "high", "medium", "low", "info"]
-                .iter()
-                .position(|s| *s == severity)
-                .unwrap_or(5)
-        };
-        self.hits.sort_by(|a, b| {
-            rank(&a.severity)
-                .cmp(&rank(&b.severity))
-                .then(b.count.cmp(&a.count))
-                .then(a.name.cmp(&b.name))
-        });
+        Ok(report)
     }
 
     pub fn write_table(&self, out: &mut impl Write) -> io::Result<()> {
@@ -336,13 +254,4 @@ impl SweepReport {
         }
         Ok(())
     }
-}
-
-/// What a hit is called and how bad it is.
-pub struct Hit<'a> {
-    pub name: &'a str,
-    pub title: &'a str,
-    pub severity: &'a str,
-    pub kind: &'static str,
-    pub author: Option<&'a str>,
 }

@@ -1,12 +1,13 @@
 //! Running saved queries over a timeline, one at a time or all at once (the triage sweep).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use polars::prelude::{IdxSize, PolarsError};
 use serde_json::Value;
 
-use super::{Amount, Args, Query, fill};
+use super::sigma::SigmaRules;
+use super::{Amount, Args, Query, Severity, fill};
 use crate::time;
 use crate::timeline::Timeline;
 use crate::timeline::filter::{self, Field, ParseError};
@@ -127,32 +128,120 @@ fn bursts(
     Ok(in_burst)
 }
 
-/// One query's part of a sweep.
-#[derive(Debug)]
-pub struct SweepResult<'q> {
-    pub query: &'q Query,
-    pub outcome: Result<Hits, RunError>,
+/// What one query or Sigma rule found in a sweep.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub name: String,
+    pub title: String,
+    pub severity: Severity,
+    /// For a Sigma rule, its author (the Detection Rule License asks that hits name them).
+    pub author: Option<String>,
+    pub hits: Hits,
 }
 
-/// Runs every query with its default parameters; `done` counts finished queries, for progress.
-pub fn sweep<'q>(
-    queries: &'q [Query],
+impl Detection {
+    pub fn is_sigma(&self) -> bool {
+        self.author.is_some()
+    }
+}
+
+/// A query or rule the sweep could not run, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotRun {
+    pub name: String,
+    pub reason: String,
+}
+
+/// Everything a sweep found: detections with hits first (most severe, then most hits), then the
+/// quiet ones.
+#[derive(Debug, Clone, Default)]
+pub struct Sweep {
+    pub detections: Vec<Detection>,
+    pub not_run: Vec<NotRun>,
+}
+
+/// How far a sweep is, for a progress display; set `cancelled` to stop it.
+#[derive(Debug, Default)]
+pub struct SweepProgress {
+    pub queries_total: AtomicUsize,
+    pub queries_done: AtomicUsize,
+    /// CloudTrail events the Sigma rules look at, and how many they have.
+    pub events_total: AtomicUsize,
+    pub events_done: AtomicUsize,
+    pub cancelled: AtomicBool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cancelled")]
+    Cancelled,
+    #[error("the timeline cannot be read: {0}")]
+    Timeline(#[from] PolarsError),
+}
+
+/// Runs every query with its default parameters, then the Sigma rules if any.
+pub fn sweep(
+    queries: &[Query],
+    sigma: Option<&SigmaRules>,
     timeline: &Timeline,
     originals: &dyn Originals,
     now: i64,
-    done: &AtomicUsize,
-) -> Vec<SweepResult<'q>> {
-    queries
-        .iter()
-        .map(|query| {
-            let outcome = query
-                .args(&[])
-                .map_err(RunError::Params)
-                .and_then(|args| run(query, &args, timeline, originals, now));
-            done.fetch_add(1, Ordering::Relaxed);
-            SweepResult { query, outcome }
-        })
-        .collect()
+    progress: &SweepProgress,
+) -> Result<Sweep, SweepError> {
+    let mut sweep = Sweep::default();
+    progress
+        .queries_total
+        .store(queries.len(), Ordering::Relaxed);
+    for query in queries {
+        if progress.cancelled.load(Ordering::Relaxed) {
+            return Err(SweepError::Cancelled);
+        }
+        let outcome = query
+            .args(&[])
+            .map_err(RunError::Params)
+            .and_then(|args| run(query, &args, timeline, originals, now));
+        match outcome {
+            Ok(hits) => sweep.detections.push(Detection {
+                name: query.name.clone(),
+                title: query.title.clone(),
+                severity: query.severity,
+                author: None,
+                hits,
+            }),
+            Err(error) => sweep.not_run.push(NotRun {
+                name: query.name.clone(),
+                reason: error.to_string(),
+            }),
+        }
+        progress.queries_done.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Some(rules) = sigma {
+        for skipped in &rules.skipped {
+            sweep.not_run.push(NotRun {
+                name: skipped.name(),
+                reason: skipped.reason.clone(),
+            });
+        }
+        let hits = rules.evaluate(timeline, originals, progress)?;
+        for (rule, hits) in rules.rules().iter().zip(hits) {
+            sweep.detections.push(Detection {
+                name: rule.name(),
+                title: rule.title.clone(),
+                severity: rule.severity,
+                author: Some(rule.author.clone().unwrap_or_else(|| "unknown".into())),
+                hits,
+            });
+        }
+    }
+    sweep.detections.sort_by(|a, b| {
+        let quiet = |d: &Detection| d.hits.rows.is_empty();
+        quiet(a)
+            .cmp(&quiet(b))
+            .then(b.severity.cmp(&a.severity))
+            .then(b.hits.rows.len().cmp(&a.hits.rows.len()))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(sweep)
 }
 
 #[cfg(test)]
@@ -239,15 +328,22 @@ mod tests {
     }
 
     #[test]
-    fn a_sweep_reports_queries_it_could_not_run() {
+    fn a_sweep_reports_queries_it_could_not_run_and_can_be_cancelled() {
         let needs = query("[[params]]\nname = \"who\"\ntype = \"string\"\n");
         let queries = vec![query(""), needs];
-        let done = AtomicUsize::new(0);
+        let progress = SweepProgress::default();
         let t = timeline(vec![vec![]]);
-        let results = sweep(&queries, &t, &NoOriginals, 0, &done);
-        assert_eq!(done.load(Ordering::Relaxed), 2);
-        assert!(results[0].outcome.is_ok());
-        let error = results[1].outcome.as_ref().unwrap_err().to_string();
-        assert!(error.contains("--param who"), "{error}");
+        let result = sweep(&queries, None, &t, &NoOriginals, 0, &progress).unwrap();
+        assert_eq!(progress.queries_done.load(Ordering::Relaxed), 2);
+        assert_eq!(result.detections.len(), 1);
+        assert!(
+            result.not_run[0].reason.contains("--param who"),
+            "{:?}",
+            result.not_run
+        );
+
+        progress.cancelled.store(true, Ordering::Relaxed);
+        let cancelled = sweep(&queries, None, &t, &NoOriginals, 0, &progress);
+        assert!(matches!(cancelled, Err(SweepError::Cancelled)));
     }
 }

@@ -9,14 +9,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use polars::prelude::{IdxSize, PolarsError};
+use polars::prelude::IdxSize;
 use rsigma_eval::event::{Event, EventValue, JsonEvent};
 use rsigma_eval::{Engine, EvaluationResult};
 use serde_json::Value;
 
-use super::run::{Hits, Originals};
+use super::Severity;
+use super::run::{Hits, Originals, SweepError, SweepProgress};
 use crate::timeline::Timeline;
 use crate::timeline::filter::{Column, Filter, Matcher};
 
@@ -27,9 +28,18 @@ pub struct SigmaRule {
     pub id: Option<String>,
     /// The Detection Rule License asks that the author be named wherever a hit is shown.
     pub author: Option<String>,
-    /// `informational`, `low`, `medium`, `high` or `critical`.
-    pub level: String,
+    /// The rule's level (`informational` is info).
+    pub severity: Severity,
     pub file: PathBuf,
+}
+
+impl SigmaRule {
+    /// What a hit calls the rule: its file's stem, as SigmaHQ names rules.
+    pub fn name(&self) -> String {
+        self.file
+            .file_stem()
+            .map_or_else(|| self.title.clone(), |s| s.to_string_lossy().into_owned())
+    }
 }
 
 /// A rule file or rule that was not loaded, and why.
@@ -38,6 +48,17 @@ pub struct Skipped {
     pub file: PathBuf,
     pub title: Option<String>,
     pub reason: String,
+}
+
+impl Skipped {
+    pub fn name(&self) -> String {
+        let title = self
+            .title
+            .as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default();
+        format!("sigma {}{title}", self.file.display())
+    }
 }
 
 /// The CloudTrail rules of a folder, compiled into one engine.
@@ -146,10 +167,7 @@ impl SigmaRules {
                 title: rule.title.clone(),
                 id: rule.id.clone(),
                 author: rule.author.clone(),
-                level: rule
-                    .level
-                    .map_or("medium", |level| level.as_str())
-                    .to_owned(),
+                severity: rule.level.map_or(Severity::Medium, severity_of),
                 file: file.to_path_buf(),
             });
         }
@@ -176,19 +194,24 @@ impl SigmaRules {
     }
 
     /// Every rule over the timeline's CloudTrail events: hits per rule, in rule order.
-    /// `done` counts events evaluated, for progress.
     pub fn evaluate(
         &self,
         timeline: &Timeline,
         originals: &dyn Originals,
-        done: &AtomicUsize,
-    ) -> Result<Vec<Hits>, PolarsError> {
+        progress: &SweepProgress,
+    ) -> Result<Vec<Hits>, SweepError> {
         let cloudtrail = timeline.matching_rows(&Filter::Match {
             columns: &[Column::Source],
             matcher: Matcher::Exact(crate::event::Source::CloudTrail.as_str().to_owned()),
         })?;
         let mut hits: Vec<Hits> = vec![Hits::default(); self.rules.len()];
+        progress
+            .events_total
+            .store(cloudtrail.len(), Ordering::Relaxed);
         for chunk in cloudtrail.chunks(CHUNK) {
+            if progress.cancelled.load(Ordering::Relaxed) {
+                return Err(SweepError::Cancelled);
+            }
             let records = originals.originals(chunk);
             for row in chunk {
                 match records.get(row) {
@@ -200,7 +223,9 @@ impl SigmaRules {
                     None => hits.iter_mut().for_each(|h| h.unreadable += 1),
                 }
             }
-            done.fetch_add(chunk.len(), Ordering::Relaxed);
+            progress
+                .events_done
+                .fetch_add(chunk.len(), Ordering::Relaxed);
         }
         let times = timeline.times()?;
         for rule_hits in &mut hits {
@@ -209,6 +234,16 @@ impl SigmaRules {
             rule_hits.last = time(rule_hits.rows.last());
         }
         Ok(hits)
+    }
+}
+
+fn severity_of(level: rsigma_parser::Level) -> Severity {
+    match level {
+        rsigma_parser::Level::Informational => Severity::Info,
+        rsigma_parser::Level::Low => Severity::Low,
+        rsigma_parser::Level::Medium => Severity::Medium,
+        rsigma_parser::Level::High => Severity::High,
+        rsigma_parser::Level::Critical => Severity::Critical,
     }
 }
 
