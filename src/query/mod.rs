@@ -562,6 +562,11 @@ pub fn user_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "casebook").map(|dirs| dirs.config_dir().join("queries"))
 }
 
+/// Where the user's Sigma rules live for the console's sweep: `$XDG_CONFIG_HOME/casebook/sigma`.
+pub fn user_sigma_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "casebook").map(|dirs| dirs.config_dir().join("sigma"))
+}
+
 /// A new user query from the console's current filter, as TOML text.
 pub fn from_filter(name: &str, title: &str, filter: &str) -> Result<String, QueryError> {
     let query = Query {
@@ -588,6 +593,29 @@ pub fn from_filter(name: &str, title: &str, filter: &str) -> Result<String, Quer
     // What is written must load back.
     Query::parse(&format!("{name}.toml"), &text)?;
     Ok(text)
+}
+
+/// Writes a new query of the user's own from a filter into `dir`, refusing to replace a file.
+/// The file is written beside its final name and renamed, so it is never seen half-written.
+pub fn save_user(dir: &Path, name: &str, filter: &str) -> Result<PathBuf, QueryError> {
+    let file = dir.join(format!("{name}.toml"));
+    let error = |message: String| QueryError {
+        file: file.display().to_string(),
+        line: 0,
+        message,
+    };
+    let text = from_filter(name, name, filter)?;
+    if file.exists() {
+        return Err(error(
+            "a query of that name exists; choose another name".into(),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| error(e.to_string()))?;
+    let staged = dir.join(format!(".{name}.toml.tmp"));
+    std::fs::write(&staged, text)
+        .and_then(|()| std::fs::rename(&staged, &file))
+        .map_err(|e| error(e.to_string()))?;
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -658,6 +686,18 @@ filter = "action:StopLogging"
         );
         assert!(query.args(&[("window".into(), "soon".into())]).is_err());
         assert!(query.args(&[("colour".into(), "x".into())]).is_err());
+    }
+
+    #[test]
+    fn saved_queries_join_the_users_folder_and_never_replace_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = save_user(dir.path(), "my-hunt", "ip:203.0.113.66").unwrap();
+        assert!(path.ends_with("my-hunt.toml"));
+        let (queries, errors) = load_dir(dir.path());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(queries[0].filter, "ip:203.0.113.66");
+        assert!(save_user(dir.path(), "my-hunt", "x").is_err());
+        assert!(save_user(dir.path(), "Bad Name", "x").is_err());
     }
 
     #[test]

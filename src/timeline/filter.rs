@@ -11,8 +11,10 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
+use polars::prelude::IdxSize;
 use regex::Regex;
 
 use crate::event::severity;
@@ -189,6 +191,8 @@ pub enum Filter {
         low: u64,
         high: u64,
     },
+    /// These rows (positions in the timeline filtered, ascending): what a query found.
+    Rows(Arc<[IdxSize]>),
 }
 
 /// How a text value is compared with a column's values.

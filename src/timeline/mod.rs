@@ -364,6 +364,15 @@ impl Timeline {
                 .iter()
                 .map(|b| b.is_some_and(|b| *low <= b && b < *high))
                 .collect(),
+            Filter::Rows(rows) => {
+                let mut mask = vec![false; height];
+                for row in rows.iter() {
+                    if let Some(slot) = mask.get_mut(*row as usize) {
+                        *slot = true;
+                    }
+                }
+                BooleanChunked::from_slice("mask".into(), &mask)
+            }
             Filter::Match { columns, matcher } => {
                 let mut mask = BooleanChunked::full("mask".into(), false, height);
                 for column in columns.iter() {

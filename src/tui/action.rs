@@ -63,6 +63,8 @@ actions! {
     Context = "context", "Every source within 5 minutes of the selected event";
     GroupBy = "group_by", "Top values of an entity kind under the current filter";
     Card = "card", "Show the card of the entity being followed (counts, failures, new values, findings, chain)";
+    Sweep = "sweep", "Triage sweep: every saved query (and your Sigma rules) over the timeline";
+    SaveQuery = "save_query", "Save the current filter as a query of your own";
     Histogram = "histogram", "Focus the histogram to select a time range";
     Left = "left", "Move left (histogram cursor)";
     Right = "right", "Move right (histogram cursor)";

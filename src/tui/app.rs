@@ -2,6 +2,7 @@
 //! does in it. Screens keep their own state (explorer, detail, start menu); views draw it all.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ratatui::crossterm::event::KeyEvent;
 
@@ -13,6 +14,7 @@ use super::jobs::LoadJob;
 use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::palette;
 use super::start::{StartEntry, StartMenu, recent};
+use super::sweep::{SweepView, UserDirs};
 use super::views::Viewport;
 use crate::event::EntityKind;
 use crate::load::{LoadError, Loaded};
@@ -32,6 +34,8 @@ pub enum Notice {
 pub enum Prompt {
     Filter,
     OpenPaths,
+    /// The name of a new query of the user's own, from the current filter.
+    SaveQuery,
 }
 
 pub struct App {
@@ -58,6 +62,8 @@ pub struct App {
     pub groups: Vec<Count>,
     pub group_selected: usize,
     pub help_scroll: usize,
+    pub sweep: SweepView,
+    pub user_dirs: UserDirs,
     pub job: Option<LoadJob>,
     pub notice: Option<Notice>,
     pub viewport: Viewport,
@@ -97,6 +103,8 @@ impl App {
             groups: Vec::new(),
             group_selected: 0,
             help_scroll: 0,
+            sweep: SweepView::default(),
+            user_dirs: UserDirs::from_config(),
             job: None,
             notice: None,
             viewport: Viewport::default(),
@@ -145,6 +153,7 @@ impl App {
 
     /// Checks on background work; call once per frame.
     pub fn tick(&mut self) {
+        self.tick_sweep();
         let Some(result) = self.job.as_ref().and_then(LoadJob::poll) else {
             return;
         };
@@ -165,6 +174,9 @@ impl App {
                 if !is_demo {
                     recent::remember(&job.paths);
                 }
+                // A sweep belongs to the timeline it ran over.
+                self.sweep.cancel();
+                self.sweep = SweepView::default();
                 let mut explorer = Explorer::new(loaded, job.paths, self.now);
                 explorer.set_viewport(self.viewport.timeline_rows, self.viewport.histogram_width);
                 self.explorer = Some(explorer);
@@ -179,6 +191,100 @@ impl App {
                 self.notice = Some(Notice::Error(error.to_string()));
                 self.mode = self.return_mode;
             }
+        }
+    }
+
+    fn tick_sweep(&mut self) {
+        match self.sweep.poll() {
+            Some(Ok(())) => {
+                let hits = self.sweep.hits().len();
+                let took = self.sweep.took.map_or(0.0, |t| t.as_secs_f64());
+                self.notice = Some(Notice::Info(format!(
+                    "sweep done in {took:.1} s: {hits} queries and rules with hits"
+                )));
+            }
+            Some(Err(crate::query::run::SweepError::Cancelled)) => {
+                self.notice = Some(Notice::Info("sweep cancelled".into()));
+            }
+            Some(Err(error)) => self.notice = Some(Notice::Error(format!("sweep failed: {error}"))),
+            None => {}
+        }
+    }
+
+    /// Opens the sweep screen, sweeping unless a sweep of this timeline ran already (or
+    /// `again`).
+    fn open_sweep(&mut self, again: bool) {
+        let Some(explorer) = &self.explorer else {
+            return;
+        };
+        let swept = self.sweep.result.is_some() || self.sweep.job.is_some();
+        if again || !swept {
+            let loaded = explorer.loaded();
+            self.sweep.start(
+                &loaded.timeline,
+                &loaded.files,
+                self.user_dirs.clone(),
+                self.now,
+            );
+        }
+        self.mode = Mode::Sweep;
+    }
+
+    fn on_sweep(&mut self, action: Action) {
+        let page = self.viewport.popup_rows.max(1) as isize;
+        match action {
+            Action::Down => self.sweep.move_by(1),
+            Action::Up => self.sweep.move_by(-1),
+            Action::PageDown => self.sweep.move_by(page),
+            Action::PageUp => self.sweep.move_by(-page),
+            Action::Open => {
+                if let (Some(detection), Some(explorer)) = (self.sweep.chosen(), &mut self.explorer)
+                {
+                    // Sigma hits name the rule's author, as its license asks.
+                    let by = detection
+                        .author
+                        .as_deref()
+                        .map(|author| format!(" (Sigma, by {author})"))
+                        .unwrap_or_default();
+                    explorer.show_hits(
+                        format!("{}{by}", detection.name),
+                        Arc::from(detection.hits.rows.as_slice()),
+                    );
+                    self.notice = Some(Notice::Info(format!(
+                        "{}{by}: {} events",
+                        detection.title,
+                        super::thousands(detection.hits.rows.len())
+                    )));
+                    self.mode = Mode::Timeline;
+                }
+            }
+            Action::Sweep => self.open_sweep(true),
+            Action::Back | Action::CancelJob => {
+                if self.sweep.job.is_some() {
+                    self.sweep.cancel();
+                    self.notice = Some(Notice::Info("sweep cancelled".into()));
+                }
+                self.mode = Mode::Timeline;
+            }
+            _ => self.not_here(action),
+        }
+    }
+
+    /// Writes the current filter as a query of the user's own, named as typed.
+    fn save_query(&mut self) {
+        let (Some(explorer), Some(dir)) = (&self.explorer, &self.user_dirs.queries) else {
+            return;
+        };
+        let name = self.input.text().trim().to_owned();
+        match crate::query::save_user(dir, &name, explorer.filter_text()) {
+            Ok(path) => {
+                self.notice = Some(Notice::Info(format!(
+                    "saved query '{name}' to {}; S sweeps with it",
+                    path.display()
+                )));
+                self.mode = self.return_mode;
+            }
+            Err(error) => self.notice = Some(Notice::Error(error.to_string())),
         }
     }
 
@@ -256,6 +362,7 @@ impl App {
                 Mode::Entities => self.on_entities(action),
                 Mode::Card => self.on_card(action),
                 Mode::GroupBy => self.on_group_by(action),
+                Mode::Sweep => self.on_sweep(action),
                 Mode::Help => self.on_help(action),
                 Mode::Progress => {
                     if let (Action::CancelJob | Action::Back, Some(job)) = (action, &self.job) {
@@ -313,6 +420,15 @@ impl App {
             Action::ClearFilter => explorer.clear(),
             Action::Pivot => self.choose_entity(),
             Action::Context => explorer.context(),
+            Action::Sweep => self.open_sweep(false),
+            Action::SaveQuery => {
+                if explorer.filter_text().trim().is_empty() {
+                    self.notice =
+                        Some(Notice::Info("no filter to save: / writes one first".into()));
+                } else {
+                    self.begin_prompt(Prompt::SaveQuery, "");
+                }
+            }
             Action::GroupBy => {
                 self.mode = Mode::GroupBy;
                 self.group_selected = 0;
@@ -444,6 +560,7 @@ impl App {
         match action {
             Action::Submit => match self.prompt {
                 Prompt::Filter => self.submit_filter(),
+                Prompt::SaveQuery => self.save_query(),
                 Prompt::OpenPaths => {
                     let paths: Vec<PathBuf> = self
                         .input
@@ -700,7 +817,7 @@ impl App {
     /// The mode the screen below an overlay (help, palette, prompt) shows.
     pub fn base_mode(&self) -> Mode {
         match self.mode {
-            Mode::Card | Mode::GroupBy => Mode::Timeline,
+            Mode::Card | Mode::GroupBy | Mode::Sweep => Mode::Timeline,
             Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => match self.return_mode {
                 Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => Mode::Timeline,
                 other => other,

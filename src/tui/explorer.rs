@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::{IdxSize, PolarsResult};
 
@@ -97,10 +98,32 @@ pub struct Explorer {
     now: i64,
 }
 
-/// Following one entity around a moment, or (without an entity) every source around it.
+/// What a pivot follows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Focus {
+    Entity(Entity),
+    /// Every source around the moment.
+    Context,
+    /// What a saved query or Sigma rule found (rows of the loaded timeline).
+    Hits {
+        label: String,
+        rows: Arc<[IdxSize]>,
+    },
+}
+
+impl Focus {
+    pub fn entity(&self) -> Option<&Entity> {
+        match self {
+            Focus::Entity(entity) => Some(entity),
+            _ => None,
+        }
+    }
+}
+
+/// Following one entity around a moment, every source around it, or a query's hits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pivot {
-    pub entity: Option<Entity>,
+    pub focus: Focus,
     /// The moment the pivot was taken at.
     pub around: i64,
     /// Half-width of the window around it; `None` for the whole range.
@@ -120,11 +143,14 @@ impl Pivot {
 
     fn filter(&self) -> Filter {
         let window = self.half_window.map(|half| (self.around, half));
-        match &self.entity {
-            Some(entity) => pivot::pivot_filter(entity, window),
-            None => self
-                .window()
-                .map_or(Filter::All, |(start, end)| Filter::Time { start, end }),
+        let time = || {
+            self.window()
+                .map_or(Filter::All, |(start, end)| Filter::Time { start, end })
+        };
+        match &self.focus {
+            Focus::Entity(entity) => pivot::pivot_filter(entity, window),
+            Focus::Context => time(),
+            Focus::Hits { rows, .. } => Filter::And(vec![Filter::Rows(Arc::clone(rows)), time()]),
         }
     }
 }
@@ -190,7 +216,10 @@ impl Explorer {
 
     /// The time of the `position`-th event shown.
     fn time_of(&self, position: usize) -> Option<i64> {
-        let row = *self.shown.get(position)?;
+        self.time_of_row(*self.shown.get(position)?)
+    }
+
+    fn time_of_row(&self, row: IdxSize) -> Option<i64> {
         self.times.get(row as usize).copied()
     }
 
@@ -321,12 +350,20 @@ impl Explorer {
     /// Follows an entity from the selected event: everything it did within the default window
     /// around that moment. The place left is kept for [`Explorer::back`].
     pub fn pivot_to(&mut self, entity: Entity) {
-        self.follow(Some(entity), Some(Pivot::DEFAULT_HALF_WINDOW));
+        self.follow(Focus::Entity(entity), Some(Pivot::DEFAULT_HALF_WINDOW));
+    }
+
+    /// Shows only what a query found, over the whole range, from its first hit; the place left
+    /// is kept for [`Explorer::back`].
+    pub fn show_hits(&mut self, label: String, rows: Arc<[IdxSize]>) {
+        let first = rows.first().and_then(|row| self.time_of_row(*row));
+        let around = first.or_else(|| self.selected_time()).unwrap_or_default();
+        self.follow_at(Focus::Hits { label, rows }, None, around);
     }
 
     /// Everything from every source within a few minutes of the selected event.
     pub fn context(&mut self) {
-        self.follow(None, Some(Pivot::CONTEXT_HALF_WINDOW));
+        self.follow(Focus::Context, Some(Pivot::CONTEXT_HALF_WINDOW));
     }
 
     /// Follows a credential chain one link back from the card: whoever made the call that
@@ -344,7 +381,11 @@ impl Explorer {
             },
             (None, None) => return false,
         };
-        self.follow_at(Some(entity), Some(Pivot::DEFAULT_HALF_WINDOW), link.time);
+        self.follow_at(
+            Focus::Entity(entity),
+            Some(Pivot::DEFAULT_HALF_WINDOW),
+            link.time,
+        );
         // Shown rows are timeline positions in time order, so sorted.
         if let Ok(position) = self.shown.binary_search(&link.row) {
             self.selected = position;
@@ -354,12 +395,12 @@ impl Explorer {
         true
     }
 
-    fn follow(&mut self, entity: Option<Entity>, half_window: Option<i64>) {
+    fn follow(&mut self, focus: Focus, half_window: Option<i64>) {
         let around = self.selected_time().unwrap_or_default();
-        self.follow_at(entity, half_window, around);
+        self.follow_at(focus, half_window, around);
     }
 
-    fn follow_at(&mut self, entity: Option<Entity>, half_window: Option<i64>, around: i64) {
+    fn follow_at(&mut self, focus: Focus, half_window: Option<i64>, around: i64) {
         self.stack.push(Place {
             filter_text: std::mem::take(&mut self.filter_text),
             filter: std::mem::replace(&mut self.filter, Filter::All),
@@ -370,7 +411,7 @@ impl Explorer {
             pivot: self.pivot.take(),
         });
         self.pivot = Some(Pivot {
-            entity,
+            focus,
             around,
             half_window,
         });
@@ -429,7 +470,7 @@ impl Explorer {
     /// The card of the entity being followed, over the pivot's window (or the whole range).
     pub fn pivot_card(&self) -> Option<PolarsResult<EntityCard>> {
         let pivot = self.pivot.as_ref()?;
-        let entity = pivot.entity.as_ref()?;
+        let entity = pivot.focus.entity()?;
         Some(card::card(&self.loaded.timeline, entity, pivot.window()))
     }
 
@@ -441,7 +482,7 @@ impl Explorer {
 
     /// Follows a value from the group-by view over the whole range.
     pub fn pivot_whole_range(&mut self, entity: Entity) {
-        self.follow(Some(entity), None);
+        self.follow(Focus::Entity(entity), None);
     }
 
     /// The entities the selected event names, to pivot on.

@@ -33,12 +33,13 @@ pub enum Mode {
     Entities,
     GroupBy,
     Card,
+    Sweep,
     Help,
     Progress,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 13] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Global,
         Mode::Start,
         Mode::Timeline,
@@ -50,6 +51,7 @@ impl Mode {
         Mode::Entities,
         Mode::GroupBy,
         Mode::Card,
+        Mode::Sweep,
         Mode::Help,
         Mode::Progress,
     ];
@@ -67,6 +69,7 @@ impl Mode {
             Mode::Entities => "entities",
             Mode::GroupBy => "group_by",
             Mode::Card => "card",
+            Mode::Sweep => "sweep",
             Mode::Help => "help",
             Mode::Progress => "progress",
         }
@@ -299,12 +302,13 @@ struct KeymapFile {
     entities: Section,
     group_by: Section,
     card: Section,
+    sweep: Section,
     help: Section,
     progress: Section,
 }
 
 impl KeymapFile {
-    fn sections(self) -> [(Mode, Section); 13] {
+    fn sections(self) -> [(Mode, Section); 14] {
         [
             (Mode::Global, self.global),
             (Mode::Start, self.start),
@@ -317,6 +321,7 @@ impl KeymapFile {
             (Mode::Entities, self.entities),
             (Mode::GroupBy, self.group_by),
             (Mode::Card, self.card),
+            (Mode::Sweep, self.sweep),
             (Mode::Help, self.help),
             (Mode::Progress, self.progress),
         ]

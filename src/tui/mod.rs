@@ -10,6 +10,7 @@ mod jobs;
 mod keymap;
 mod palette;
 mod start;
+mod sweep;
 mod theme;
 mod views;
 

@@ -24,6 +24,8 @@ pub fn demo_explorer() -> (tempfile::TempDir, Explorer) {
 pub fn demo_app(width: u16, height: u16) -> (tempfile::TempDir, App) {
     let (dir, explorer) = demo_explorer();
     let mut app = App::new(Keymap::default(), Vec::new(), None, 0);
+    // The shipped queries only: the tester's own folders stay out of snapshots.
+    app.user_dirs = super::sweep::UserDirs::default();
     app.explorer = Some(explorer);
     app.mode = Mode::Timeline;
     app.resize(views::viewport(Rect::new(0, 0, width, height)));

@@ -6,18 +6,23 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::sanitize;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Notice, Prompt, entity_label};
-use crate::tui::explorer::Explorer;
+use crate::tui::explorer::{Explorer, Focus};
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 use crate::tui::thousands;
 
 pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let editing = app.mode == Mode::Filter && app.prompt == Prompt::Filter;
-    let searching = app.mode == Mode::Search;
-    if editing || searching {
-        let prefix = if editing { "/ " } else { "search: " };
+    let prompt = (app.mode == Mode::Filter).then_some(app.prompt);
+    let prefix = match prompt {
+        Some(Prompt::Filter) => Some("/ "),
+        Some(Prompt::SaveQuery) => Some("save the filter as query named: "),
+        _ if app.mode == Mode::Search => Some("search: "),
+        _ => None,
+    };
+    if let Some(prefix) = prefix {
         input_line(app, prefix, theme, frame, area);
         return;
     }
@@ -66,16 +71,17 @@ fn breadcrumbs(explorer: &Explorer, theme: &Theme) -> Vec<Span<'static>> {
         spans.push(Span::styled(" › ", theme.dim()));
         // The current entity in full (nearly); the way here in short, leaving room for the filter.
         let (style, width) = if i + 1 == crumbs.len() {
-            (theme.accent(), 48)
+            (theme.accent(), 64)
         } else {
             (theme.dim(), 20)
         };
         spans.push(Span::styled(
             super::cell(
-                &pivot
-                    .entity
-                    .as_ref()
-                    .map_or_else(|| "context (all sources)".to_owned(), entity_label),
+                &match &pivot.focus {
+                    Focus::Entity(entity) => entity_label(entity),
+                    Focus::Context => "context (all sources)".to_owned(),
+                    Focus::Hits { label, .. } => format!("hits of {}", sanitize::inline(label)),
+                },
                 width,
             ),
             style,

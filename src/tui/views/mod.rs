@@ -106,6 +106,7 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
         Mode::Entities => overlays::entities(app, theme, frame, area),
         Mode::Card => overlays::card(app, theme, frame, area),
         Mode::GroupBy => overlays::group_by(app, theme, frame, area),
+        Mode::Sweep => overlays::sweep(app, theme, frame, area),
         Mode::Progress => overlays::progress(app, theme, frame, area),
         _ => {}
     }

@@ -298,3 +298,129 @@ pub fn group_by(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         list,
     );
 }
+
+/// The triage sweep: progress while it runs, then the queries and rules with hits.
+pub fn sweep(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let popup = centered(area, 120, area.height.saturating_sub(super::POPUP_MARGIN));
+    frame.render_widget(Clear, popup);
+    let view = &app.sweep;
+    let title = match (&view.job, &view.result) {
+        (Some(_), _) => " triage sweep: running (esc cancels) ".to_owned(),
+        (None, Some(sweep)) => format!(
+            " triage sweep: {} with hits, {} quiet, {} not run (enter shows, S again) ",
+            view.hits().len(),
+            sweep.detections.len() - view.hits().len(),
+            sweep.not_run.len()
+        ),
+        (None, None) => " triage sweep ".to_owned(),
+    };
+    let block = Block::bordered().title(title);
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    if let Some(job) = &view.job {
+        let progress = &job.progress;
+        let load =
+            |n: &std::sync::atomic::AtomicUsize| n.load(std::sync::atomic::Ordering::Relaxed);
+        let mut lines = vec![format!(
+            "queries      {} / {}",
+            load(&progress.queries_done),
+            load(&progress.queries_total)
+        )];
+        if load(&progress.events_total) > 0 {
+            lines.push(format!(
+                "Sigma rules  {} / {} CloudTrail events",
+                thousands(load(&progress.events_done)),
+                thousands(load(&progress.events_total))
+            ));
+        }
+        lines.push(format!("{:.1} s", job.elapsed().as_secs_f64()));
+        frame.render_widget(Paragraph::new(lines.join("\n")), inner);
+        return;
+    }
+    let [header, list, about, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(2),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    // The last hit's time where there is room; the selected row's title and author below.
+    let wide = inner.width >= 100;
+    let when = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), super::short_clock);
+    frame.render_widget(
+        Paragraph::new(format!(
+            "{:<8}  {:>6}  {:<14}  {}query",
+            "severity",
+            "hits",
+            "first",
+            if wide {
+                format!("{:<14}  ", "last")
+            } else {
+                String::new()
+            }
+        ))
+        .style(theme.header()),
+        header,
+    );
+    let hits = view.hits();
+    let texts: Vec<String> = hits
+        .iter()
+        .map(|detection| {
+            let last = if wide {
+                format!("{}  ", when(detection.hits.last))
+            } else {
+                String::new()
+            };
+            format!(
+                "{:<8}  {:>6}  {}  {last}{}",
+                detection.severity,
+                thousands(detection.hits.rows.len()),
+                when(detection.hits.first),
+                detection.name,
+            )
+        })
+        .collect();
+    super::selectable_list(
+        &texts,
+        view.selected,
+        ratatui::style::Style::new(),
+        "nothing found: no saved query or rule matched",
+        theme,
+        frame,
+        list,
+    );
+    if let Some(detection) = hits.get(view.selected) {
+        let by = detection.author.as_deref().map_or_else(
+            || "saved query".to_owned(),
+            |a| format!("Sigma rule by {a}"),
+        );
+        let lines = [
+            detection.title.clone(),
+            format!(
+                "{by} · {} → {}",
+                when(detection.hits.first),
+                when(detection.hits.last)
+            ),
+        ];
+        let width = about.width as usize;
+        let lines: Vec<Line> = lines
+            .iter()
+            .map(|l| Line::from(Span::styled(super::cell(l, width), theme.accent())))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), about);
+    }
+    let not_run = view
+        .result
+        .iter()
+        .flat_map(|sweep| &sweep.not_run)
+        .map(|n| format!("not run: {}: {}", n.name, n.reason))
+        .next()
+        .unwrap_or_else(|| {
+            "queries: the shipped pack and ~/.config/casebook/queries · Sigma: ~/.config/casebook/sigma"
+                .to_owned()
+        });
+    frame.render_widget(
+        Paragraph::new(super::cell(&not_run, footer.width as usize)).style(theme.dim()),
+        footer,
+    );
+}

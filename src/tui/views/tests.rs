@@ -5,6 +5,7 @@ use ratatui::style::Color;
 
 use crate::demo::STOLEN_KEY;
 use crate::load::Progress;
+use crate::tui::app::Notice;
 use crate::tui::jobs::LoadJob;
 use crate::tui::keymap::Mode;
 use crate::tui::testing::{demo_app, render, type_keys};
@@ -111,10 +112,71 @@ fn the_card_follows_a_credential_chain_to_the_issuing_call() {
     type_keys(&mut app, "<esc>");
     let key = app.explorer.as_ref().unwrap().pivot().unwrap();
     assert_eq!(
-        key.entity.as_ref().map(|e| e.kind),
+        key.focus.entity().map(|e| e.kind),
         Some(crate::event::EntityKind::AccessKey),
         "esc returns to the key's pivot"
     );
+}
+
+/// Ticks the app until its sweep has finished (it runs on a worker thread).
+fn finish_sweep(app: &mut crate::tui::app::App) {
+    let started = std::time::Instant::now();
+    while app.sweep.job.is_some() {
+        assert!(started.elapsed().as_secs() < 60, "the sweep did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        app.tick();
+    }
+}
+
+#[test]
+fn the_sweep_lists_hits_by_severity_and_shows_a_querys_hits() {
+    let (_dir, mut app) = demo_app(120, 30);
+    type_keys(&mut app, "S");
+    assert_eq!(app.mode, Mode::Sweep);
+    finish_sweep(&mut app);
+    let notice = app.notice.take();
+    assert!(
+        matches!(&notice, Some(Notice::Info(text)) if text.starts_with("sweep done in")),
+        "{notice:?}"
+    );
+    insta::assert_snapshot!("sweep_results", screen(&app, 120, 30));
+    type_keys(&mut app, "<down><enter>");
+    assert_eq!(app.mode, Mode::Timeline);
+    let explorer = app.explorer.as_ref().unwrap();
+    assert_eq!(explorer.shown(), 240, "the bulk download's hits");
+    insta::assert_snapshot!("sweep_hits", screen(&app, 120, 30));
+    type_keys(&mut app, "<esc>");
+    let explorer = app.explorer.as_ref().unwrap();
+    assert!(explorer.pivot().is_none());
+    assert_eq!(explorer.shown(), explorer.total());
+    type_keys(&mut app, "S");
+    assert!(
+        app.sweep.job.is_none(),
+        "the sweep of this timeline is kept"
+    );
+}
+
+#[test]
+fn the_filter_is_saved_as_a_query_and_swept_with() {
+    let (_dir, mut app) = demo_app(100, 30);
+    let config = tempfile::tempdir().unwrap();
+    app.user_dirs.queries = Some(config.path().join("queries"));
+    type_keys(&mut app, "s");
+    assert_eq!(app.mode, Mode::Timeline, "no filter, nothing to save");
+    type_keys(&mut app, "/source:config<enter>s");
+    assert_eq!(app.mode, Mode::Filter);
+    insta::assert_snapshot!("save_query_prompt", screen(&app, 100, 30));
+    type_keys(&mut app, "config-changes<enter>");
+    assert_eq!(app.mode, Mode::Timeline);
+    assert!(config.path().join("queries/config-changes.toml").is_file());
+    type_keys(&mut app, "S");
+    finish_sweep(&mut app);
+    let mine = app
+        .sweep
+        .hits()
+        .into_iter()
+        .find(|d| d.name == "config-changes");
+    assert_eq!(mine.map(|d| d.hits.rows.len()), Some(5));
 }
 
 #[test]
@@ -127,7 +189,7 @@ fn group_by_then_pivot_and_context() {
     let explorer = app.explorer.as_ref().unwrap();
     let pivot = explorer.pivot().unwrap();
     assert_eq!(
-        pivot.entity.as_ref().map(|e| e.value.as_str()),
+        pivot.focus.entity().map(|e| e.value.as_str()),
         Some(app.groups[0].value.as_str())
     );
     assert_eq!(
