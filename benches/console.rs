@@ -7,12 +7,11 @@
 //!
 //! Data is written once to $BENCH_DATA (default ~/.cache/casebook-bench), as bench/load.sh does.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use casebook::event::EntityKind;
 use casebook::load::{LoadOptions, load};
-use casebook::synth::{NEEDLE_KEY, write_cloudtrail};
+use casebook::synth::NEEDLE_KEY;
 use casebook::timeline::card::card;
 use casebook::timeline::pivot::Entity;
 use casebook::tui::{App, Explorer, Keymap, Mode, Theme, draw, viewport};
@@ -20,32 +19,16 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
+mod common;
+use common::{report, rss_mb};
+
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it, and a
-    // benchmark has no place in the test run.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("console benchmark: run it with cargo bench --bench console");
+    let Some((_, data)) = common::bench_data("console") else {
         return;
-    }
-    let events: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let data = std::env::var_os("BENCH_DATA")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/casebook-bench"))
-        })
-        .expect("set BENCH_DATA or HOME")
-        .join(format!("cloudtrail-{events}"));
-    if !data.exists() {
-        eprintln!("writing {events} synthetic events to {}", data.display());
-        write_cloudtrail(&data, events, 500, 7).expect("write synthetic data");
-    }
-
+    };
     let rss_before = rss_mb();
     let started = Instant::now();
     let loaded = load(std::slice::from_ref(&data), &LoadOptions::default()).expect("load");
@@ -195,26 +178,4 @@ fn pivots(app: &mut App, theme: &Theme, terminal: &mut Terminal<TestBackend>) {
         "entity card of an access key, ±1h with baseline",
         &mut scoped,
     );
-}
-
-fn report(what: &str, times: &mut [Duration]) {
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let median = times[times.len() / 2];
-    let worst = times[times.len() - 1];
-    println!(
-        "{what}: median {:.2} ms, worst {:.2} ms",
-        ms(median),
-        ms(worst)
-    );
-}
-
-/// Resident memory of this process, from /proc (Linux).
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use polars::prelude::IdxSize;
+use rayon::prelude::*;
 use rsigma_eval::event::{Event, EventValue, JsonEvent};
 use rsigma_eval::{Engine, EvaluationResult};
 use serde_json::Value;
@@ -213,13 +214,14 @@ impl SigmaRules {
                 return Err(SweepError::Cancelled);
             }
             let records = originals.originals(chunk);
-            for row in chunk {
-                match records.get(row) {
-                    Some(record) => {
-                        for rule in self.matching(record) {
-                            hits[rule].rows.push(*row);
-                        }
-                    }
+            // Rules are evaluated on every core; hits are gathered in row order.
+            let matched: Vec<Option<Vec<usize>>> = chunk
+                .par_iter()
+                .map(|row| records.get(row).map(|record| self.matching(record)))
+                .collect();
+            for (row, rules) in chunk.iter().zip(matched) {
+                match rules {
+                    Some(rules) => rules.into_iter().for_each(|r| hits[r].rows.push(*row)),
                     None => hits.iter_mut().for_each(|h| h.unreadable += 1),
                 }
             }

@@ -18,6 +18,7 @@ use super::sweep::{SweepView, UserDirs};
 use super::views::Viewport;
 use crate::event::EntityKind;
 use crate::load::{LoadError, Loaded};
+use crate::sanitize;
 use crate::timeline::card::EntityCard;
 use crate::timeline::filter::ParseError;
 use crate::timeline::pivot::{Count, Entity};
@@ -404,7 +405,14 @@ impl App {
             Action::Bottom => explorer.select_last(),
             Action::Open => {
                 if let Some(row) = explorer.selected_row() {
-                    self.detail = Some(Detail::new(explorer.detail_lines(&row)));
+                    let mut lines = explorer.detail_lines(&row);
+                    let flags = explorer
+                        .selected_index()
+                        .map(|index| self.sweep.flags(index))
+                        .unwrap_or_default();
+                    // After the time: what the sweep said about it comes first.
+                    lines.splice(1..1, flags.into_iter().map(|f| sanitize::inline(&f)));
+                    self.detail = Some(Detail::new(lines));
                     self.mode = Mode::Detail;
                 }
             }

@@ -555,6 +555,11 @@ impl Explorer {
         self.fetch(self.offset, self.page)
     }
 
+    /// The selected event's position in the loaded timeline.
+    pub fn selected_index(&self) -> Option<IdxSize> {
+        self.shown.get(self.selected).copied()
+    }
+
     pub fn selected_row(&self) -> Option<EventRow> {
         self.fetch(self.selected, 1).ok()?.pop()
     }
@@ -623,6 +628,13 @@ impl Explorer {
         if let Some(severity) = row.severity {
             let label = crate::event::severity::label(severity);
             lines.push(format!("{:<12} {severity} ({label})", "severity"));
+        }
+        if let Some(bytes) = row.bytes {
+            lines.push(format!(
+                "{:<12} {}",
+                "bytes",
+                super::thousands(bytes as usize)
+            ));
         }
         for column in [
             Column::Actor,

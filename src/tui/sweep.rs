@@ -147,6 +147,25 @@ impl SweepView {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
+    /// What the last sweep said about one event of the timeline: a line per query or rule that
+    /// flagged it, for the detail view.
+    pub fn flags(&self, row: polars::prelude::IdxSize) -> Vec<String> {
+        self.hits()
+            .into_iter()
+            .filter(|d| d.hits.rows.binary_search(&row).is_ok())
+            .map(|d| {
+                let by = d
+                    .author
+                    .as_deref()
+                    .map_or_else(|| "query".to_owned(), |a| format!("Sigma rule by {a}"));
+                format!(
+                    "{:<12} {} [{}] {} ({by})",
+                    "flagged", d.name, d.severity, d.title
+                )
+            })
+            .collect()
+    }
+
     /// The detection Enter opens.
     pub fn chosen(&self) -> Option<&Detection> {
         self.hits().get(self.selected).copied()

@@ -145,7 +145,20 @@ fn the_sweep_lists_hits_by_severity_and_shows_a_querys_hits() {
     let explorer = app.explorer.as_ref().unwrap();
     assert_eq!(explorer.shown(), 240, "the bulk download's hits");
     insta::assert_snapshot!("sweep_hits", screen(&app, 120, 30));
-    type_keys(&mut app, "<esc>");
+    type_keys(&mut app, "<enter>");
+    let detail = app.detail.as_ref().unwrap();
+    let flagged: Vec<_> = detail
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("flagged"))
+        .collect();
+    assert_eq!(flagged.len(), 2, "{flagged:?}");
+    assert!(
+        flagged
+            .iter()
+            .any(|l| l.contains("s3-bulk-download [high]"))
+    );
+    type_keys(&mut app, "<esc><esc>");
     let explorer = app.explorer.as_ref().unwrap();
     assert!(explorer.pivot().is_none());
     assert_eq!(explorer.shown(), explorer.total());
