@@ -231,6 +231,8 @@ pub fn dispatch(value: &Value, context: &Context, location: &Location, sink: &mu
         cwlogs::subscription_payload(value, context, location, sink);
     } else if let Some(Value::Array(events)) = map.get("events") {
         cwlogs::exported_events(events, context, location, sink);
+    } else if let Some(Value::Array(events)) = map.get("Events") {
+        lookup_events(events, context, location, sink);
     } else if let Some(findings) = json::get(value, "Findings").and_then(Value::as_array) {
         for (i, finding) in findings.iter().enumerate() {
             findings::from_value(finding, context, &location.index("Findings", i), sink);
@@ -247,6 +249,29 @@ pub fn dispatch(value: &Value, context: &Context, location: &Location, sink: &mu
         }
     } else {
         record(value, context, location, sink);
+    }
+}
+
+/// CloudTrail LookupEvents output (`aws cloudtrail lookup-events`, or the API's own answer): each
+/// event carries its CloudTrail record as JSON text in `CloudTrailEvent`.
+fn lookup_events(
+    events: &[Value],
+    context: &Context,
+    location: &Location,
+    sink: &mut dyn EventSink,
+) {
+    for (i, event) in events.iter().enumerate() {
+        let location = location.index("Events", i);
+        match json::get(event, "CloudTrailEvent").and_then(Value::as_str) {
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(record) => cloudtrail::from_value(&record, context, &location, sink),
+                Err(error) => sink.skip(&location, format!("CloudTrailEvent is not JSON: {error}")),
+            },
+            None => sink.skip(
+                &location,
+                "LookupEvents event without CloudTrailEvent".into(),
+            ),
+        }
     }
 }
 
@@ -342,6 +367,21 @@ mod tests {
         let (_, sink) = parse(&lines);
         assert_eq!(sink.events.len(), 1);
         assert_eq!(sink.skips[0].0, "line 2");
+    }
+
+    #[test]
+    fn reads_lookup_events_output() {
+        let output = br#"{"Events":[{"EventId":"e1","EventName":"StopLogging","CloudTrailEvent":"{\"eventTime\":\"2026-11-18T03:09:30Z\",\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\",\"eventID\":\"e1\"}"},{"EventId":"e2","CloudTrailEvent":"{broken"}],"NextToken":"t"}"#;
+        let (result, sink) = parse(output);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(sink.events.len(), 1);
+        assert_eq!(sink.events[0].action, "StopLogging");
+        assert_eq!(
+            sink.raws[0]["eventID"], "e1",
+            "the original is the CloudTrail record"
+        );
+        assert_eq!(sink.skips[0].0, "Events[1]");
+        assert!(sink.skips[0].1.contains("not JSON"));
     }
 }
 
