@@ -109,6 +109,37 @@ enum Command {
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
+    /// Pull findings and API calls from AWS (credentials, profiles, regions and endpoints as the
+    /// AWS CLI resolves them) and show the merged timeline; the coverage report goes to stderr.
+    Live {
+        /// A profile of the AWS config files (repeatable: several accounts in one session).
+        #[arg(long = "profile", value_name = "NAME")]
+        profiles: Vec<String>,
+        /// Regions, comma-separated (default: each profile's own).
+        #[arg(long, value_delimiter = ',')]
+        regions: Vec<String>,
+        /// Sources, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "guardduty,cloudtrail")]
+        sources: Vec<crate::live::LiveSource>,
+        /// Start of the window (RFC 3339, a date, or relative like -2h).
+        #[arg(long, default_value = "-24h", allow_hyphen_values = true)]
+        since: String,
+        /// End of the window (default: now).
+        #[arg(long, allow_hyphen_values = true)]
+        until: Option<String>,
+        /// One CloudTrail LookupEvents attribute, e.g. AccessKeyId=ASIA... (the API takes one).
+        #[arg(long, value_name = "KEY=VALUE")]
+        lookup: Option<String>,
+        /// Where AWS's responses are kept (default: a new folder under the cache directory).
+        #[arg(long, value_name = "DIR")]
+        spool: Option<PathBuf>,
+        /// Print the events (table, jsonl or csv) instead of opening the console.
+        #[arg(long, value_enum)]
+        format: Option<output::Format>,
+        /// Print at most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Saved investigation queries: the shipped pack and your own
     /// ($XDG_CONFIG_HOME/casebook/queries/*.toml).
     Query {
@@ -358,6 +389,80 @@ fn execute(cli: Cli) -> Result<i32> {
             }
             Ok(exit_code(&loaded))
         }
+        Command::Live {
+            profiles,
+            regions,
+            sources,
+            since,
+            until,
+            lookup,
+            spool,
+            format,
+            limit,
+        } => {
+            let time = |flag: &str, text: &str| {
+                time::parse_user_time(text, now)
+                    .map(|(start, _)| start)
+                    .ok_or_else(|| UsageError(format!("{flag}: expected a time, found '{text}'")))
+            };
+            let window = (
+                time("--since", &since)?,
+                until.as_deref().map_or(Ok(now), |t| time("--until", t))?,
+            );
+            let lookup = lookup
+                .map(|text| {
+                    let (key, value) = text.split_once('=').unwrap_or((&text, ""));
+                    if !crate::query::LOOKUP_ATTRIBUTES.contains(&key) || value.is_empty() {
+                        return Err(UsageError(format!(
+                            "--lookup takes KEY=VALUE with KEY one of {}",
+                            crate::query::LOOKUP_ATTRIBUTES.join(", ")
+                        )));
+                    }
+                    Ok(crate::live::Lookup {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                    })
+                })
+                .transpose()?;
+            let spool = spool.unwrap_or_else(|| live_spool(now));
+            let request = crate::live::LiveRequest {
+                profiles: if profiles.is_empty() {
+                    Vec::new()
+                } else {
+                    profiles.into_iter().map(Some).collect()
+                },
+                regions,
+                sources,
+                window,
+                lookup,
+                spool: spool.clone(),
+            };
+            let coverage = crate::live::fetch(&request, &Default::default())?;
+            let mut err = io::stderr().lock();
+            writeln!(
+                err,
+                "casebook: coverage (AWS's responses are kept in {})",
+                spool.display()
+            )?;
+            for entry in &coverage {
+                writeln!(err, "  {}", sanitize::inline(&entry.to_string()))?;
+            }
+            drop(err);
+            let answered = coverage.iter().all(|e| {
+                matches!(
+                    e.state,
+                    crate::live::State::Done { .. } | crate::live::State::NotEnabled(_)
+                )
+            });
+            let Some(format) = format else {
+                crate::tui::run(crate::tui::Start::Paths(vec![spool]))?;
+                return Ok(0);
+            };
+            let loaded = load_reporting(std::slice::from_ref(&spool), &options)?;
+            let output = EventOutput { format, limit };
+            print_events(&loaded, loaded.timeline.clone(), &output, &options)?;
+            Ok(if answered { 0 } else { 1 })
+        }
         Command::Query {
             command: QueryCommand::List { format },
         } => {
@@ -549,6 +654,18 @@ fn load_reporting(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
 
 fn shown_path(path: &std::path::Path) -> String {
     sanitize::inline(&path.display().to_string())
+}
+
+/// A new folder for one live run's responses, under the cache directory.
+fn live_spool(now: i64) -> PathBuf {
+    let stamp: String = time::format_rfc3339(now)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    directories::ProjectDirs::from("", "", "casebook")
+        .map_or_else(std::env::temp_dir, |dirs| dirs.cache_dir().to_path_buf())
+        .join("live")
+        .join(format!("{stamp}-{}", std::process::id()))
 }
 
 fn exit_code(loaded: &Loaded) -> i32 {

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""casebook's AWS emulator for the live-mode tests: moto server, plus what moto lacks.
+
+moto serves most of the APIs casebook calls. This launcher wraps it in a WSGI layer that adds
+the operations moto does not have, speaking the real wire protocols so the AWS SDK for Rust talks
+to it over HTTP exactly as it talks to AWS:
+
+- GuardDuty ListFindings / GetFindings (restJson1), over findings seeded per region;
+- CloudTrail LookupEvents (awsJson1_1), over events seeded per region, with its one lookup
+  attribute, time range and pages;
+
+and a test API under /_casebook/ (never an AWS path):
+
+- POST /_casebook/guardduty/findings  {"region", "findings": [GuardDuty finding JSON, camelCase]}
+      (the first seed of a region creates its detector in moto)
+- POST /_casebook/cloudtrail/events   {"region", "events": [CloudTrail records]}
+- POST /_casebook/faults              {"service", "operation"?, "region"?, "kind", "times"?, "delay_ms"?}
+      kind: throttle | denied | expired | slow; the next `times` matching requests get it
+- GET  /_casebook/requests            what was asked: [{"service", "operation", "region", "time"}]
+- POST /_casebook/reset               forget seeds, faults and the request log
+
+Usage: emulator.py [--port N]   (0 picks a free port; "ready PORT" is printed once serving)
+"""
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+FINDINGS = re.compile(r"^/detector/([^/]+)/findings(/get)?$")
+
+ERRORS = {
+    # kind: (HTTP status, error code, message)
+    "throttle": (400, "ThrottlingException", "Rate exceeded"),
+    "denied": (403, "AccessDeniedException", "User is not authorized to perform this action"),
+    "expired": (400, "ExpiredTokenException", "The security token included in the request is expired"),
+}
+REST_THROTTLE_STATUS = 429
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.findings = {}  # region -> [finding]
+        self.events = {}  # region -> [record]
+        self.faults = []
+        self.requests = []
+
+
+STATE = State()
+
+
+def json_response(body, status=200, headers=None):
+    return Response(json.dumps(body), status=status, headers=headers or {},
+                    content_type="application/json")
+
+
+def aws_error(kind, rest):
+    status, code, message = ERRORS[kind]
+    if rest and kind == "throttle":
+        status = REST_THROTTLE_STATUS
+    body = {"__type": code, "message": message, "Message": message}
+    return json_response(body, status, {"x-amzn-ErrorType": code})
+
+
+def describe(request):
+    """(service, operation, region) of an AWS request, as far as it can be told."""
+    match = SCOPE.search(request.headers.get("Authorization", ""))
+    region, service = (match.group(1), match.group(2)) if match else (None, None)
+    target = request.headers.get("X-Amz-Target", "")
+    operation = target.split(".")[-1] if target else None
+    if service == "guardduty":
+        found = FINDINGS.match(request.path)
+        if found:
+            operation = "GetFindings" if found.group(2) else "ListFindings"
+        elif request.path == "/detector" and request.method == "GET":
+            operation = "ListDetectors"
+    return service, operation, region
+
+
+def take_fault(service, operation, region):
+    with STATE.lock:
+        for fault in STATE.faults:
+            if fault["service"] != service:
+                continue
+            if fault.get("operation") not in (None, operation):
+                continue
+            if fault.get("region") not in (None, region):
+                continue
+            fault["times"] -= 1
+            if fault["times"] <= 0:
+                STATE.faults.remove(fault)
+            return fault
+    return None
+
+
+def page(items, token, size):
+    start = int(token) if token else 0
+    chunk = items[start:start + size]
+    following = start + size
+    return chunk, (str(following) if following < len(items) else None)
+
+
+def epoch_ms(text):
+    # GuardDuty findings carry ISO times; criteria compare epoch milliseconds.
+    from datetime import datetime
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def finding_matches(finding, criteria):
+    for field, condition in (criteria or {}).get("criterion", {}).items():
+        if field == "updatedAt":
+            value = epoch_ms(finding.get("updatedAt", "1970-01-01T00:00:00Z"))
+        elif field == "severity":
+            value = finding.get("severity", 0)
+        elif field == "type":
+            value = finding.get("type")
+        else:
+            continue
+        for op, bound in condition.items():
+            if op in ("eq", "equals") and value not in bound:
+                return False
+            if op in ("neq", "notEquals") and value in bound:
+                return False
+            if op in ("gte", "greaterThanOrEqual") and not value >= bound:
+                return False
+            if op in ("gt", "greaterThan") and not value > bound:
+                return False
+            if op in ("lte", "lessThanOrEqual") and not value <= bound:
+                return False
+            if op in ("lt", "lessThan") and not value < bound:
+                return False
+    return True
+
+
+def guardduty(request, operation, region):
+    body = json.loads(request.get_data() or b"{}")
+    with STATE.lock:
+        findings = list(STATE.findings.get(region, []))
+    if operation == "ListFindings":
+        matching = [f["id"] for f in findings if finding_matches(f, body.get("findingCriteria"))]
+        ids, token = page(matching, body.get("nextToken"), int(body.get("maxResults", 50)))
+        answer = {"findingIds": ids}
+        if token:
+            answer["nextToken"] = token
+        return json_response(answer)
+    wanted = set(body.get("findingIds", []))
+    if len(wanted) > 50:
+        return json_response({"__type": "BadRequestException", "message": "at most 50 findingIds"},
+                             400, {"x-amzn-ErrorType": "BadRequestException"})
+    return json_response({"findings": [f for f in findings if f["id"] in wanted]})
+
+
+def lookup_value(record, key):
+    identity = record.get("userIdentity") or {}
+    if key == "AccessKeyId":
+        return [identity.get("accessKeyId")]
+    if key == "EventName":
+        return [record.get("eventName")]
+    if key == "EventSource":
+        return [record.get("eventSource")]
+    if key == "EventId":
+        return [record.get("eventID")]
+    if key == "ReadOnly":
+        return [str(record.get("readOnly", "")).lower()]
+    if key == "Username":
+        return [identity.get("userName") or (identity.get("sessionContext", {})
+                                             .get("sessionIssuer", {}).get("userName"))]
+    if key in ("ResourceName", "ResourceType"):
+        field = "ARN" if key == "ResourceName" else "type"
+        return [r.get(field) for r in record.get("resources") or []]
+    return []
+
+
+def lookup_events(request, region):
+    body = json.loads(request.get_data() or b"{}")
+    attributes = body.get("LookupAttributes") or []
+    if len(attributes) > 1:
+        return json_response({"__type": "InvalidLookupAttributesException",
+                              "message": "only one lookup attribute per call"}, 400)
+    start, end = body.get("StartTime"), body.get("EndTime")
+    with STATE.lock:
+        records = list(STATE.events.get(region, []))
+
+    def keep(record):
+        at = epoch_ms(record["eventTime"]) / 1000
+        if start is not None and at < float(start):
+            return False
+        if end is not None and at > float(end):
+            return False
+        return all(a["AttributeValue"] in lookup_value(record, a["AttributeKey"]) for a in attributes)
+
+    # LookupEvents answers newest first.
+    matching = sorted(filter(keep, records), key=lambda r: r["eventTime"], reverse=True)
+    chunk, token = page(matching, body.get("NextToken"), min(int(body.get("MaxResults", 50)), 50))
+    events = [{
+        "EventId": r.get("eventID"),
+        "EventName": r.get("eventName"),
+        "ReadOnly": str(r.get("readOnly", "false")).lower(),
+        "AccessKeyId": (r.get("userIdentity") or {}).get("accessKeyId"),
+        "EventTime": epoch_ms(r["eventTime"]) / 1000,
+        "EventSource": r.get("eventSource"),
+        "Username": lookup_value(r, "Username")[0],
+        "Resources": [{"ResourceType": x.get("type"), "ResourceName": x.get("ARN")}
+                      for x in r.get("resources") or []],
+        "CloudTrailEvent": json.dumps(r),
+    } for r in chunk]
+    answer = {"Events": events}
+    if token:
+        answer["NextToken"] = token
+    return json_response(answer, headers={"Content-Type": "application/x-amz-json-1.1"})
+
+
+def test_api(request):
+    body = json.loads(request.get_data() or b"{}") if request.method == "POST" else {}
+    with STATE.lock:
+        if request.path == "/_casebook/reset":
+            STATE.reset()
+        elif request.path == "/_casebook/guardduty/findings":
+            region = body["region"]
+            if region not in STATE.findings:
+                # Findings need a detector, which moto keeps.
+                from moto.core import DEFAULT_ACCOUNT_ID
+                from moto.guardduty.models import guardduty_backends
+                backend = guardduty_backends[DEFAULT_ACCOUNT_ID][region]
+                backend.create_detector(True, "FIFTEEN_MINUTES", {}, {}, [])
+            STATE.findings.setdefault(region, []).extend(body["findings"])
+        elif request.path == "/_casebook/cloudtrail/events":
+            STATE.events.setdefault(body["region"], []).extend(body["events"])
+        elif request.path == "/_casebook/faults":
+            body.setdefault("times", 1)
+            STATE.faults.append(body)
+        elif request.path == "/_casebook/requests":
+            return json_response(STATE.requests)
+        else:
+            return json_response({"message": "unknown test call"}, 404)
+    return json_response({"ok": True})
+
+
+class Emulator:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith("/_casebook/"):
+            return test_api(request)(environ, start_response)
+        service, operation, region = describe(request)
+        with STATE.lock:
+            STATE.requests.append({"service": service, "operation": operation,
+                                   "region": region, "time": time.time()})
+        fault = take_fault(service, operation, region)
+        if fault and fault["kind"] == "slow":
+            time.sleep(fault.get("delay_ms", 5000) / 1000)
+        elif fault:
+            rest = service == "guardduty"
+            return aws_error(fault["kind"], rest)(environ, start_response)
+        if service == "guardduty" and operation in ("ListFindings", "GetFindings"):
+            return guardduty(request, operation, region)(environ, start_response)
+        if service == "cloudtrail" and operation == "LookupEvents":
+            return lookup_events(request, region)(environ, start_response)
+        return self.moto(environ, start_response)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = make_server("127.0.0.1", args.port, Emulator(), threaded=True)
+    print(f"ready {server.server_port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+//! What each live source did, per profile and region: an empty timeline is never mistaken for a
+//! quiet account.
+
+use std::fmt;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The sources live mode pulls from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LiveSource {
+    GuardDuty,
+    CloudTrail,
+}
+
+impl LiveSource {
+    pub const ALL: [LiveSource; 2] = [LiveSource::GuardDuty, LiveSource::CloudTrail];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveSource::GuardDuty => "guardduty",
+            LiveSource::CloudTrail => "cloudtrail",
+        }
+    }
+}
+
+impl std::str::FromStr for LiveSource {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        LiveSource::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                let known: Vec<_> = LiveSource::ALL.iter().map(|s| s.as_str()).collect();
+                format!("unknown source '{text}' (expected {})", known.join(", "))
+            })
+    }
+}
+
+/// How one source fared in one profile and region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Running,
+    /// Finished; `throttled` counts the responses AWS throttled and the SDK retried.
+    Done {
+        events: usize,
+        throttled: usize,
+    },
+    /// The service is not set up there, e.g. no GuardDuty detector.
+    NotEnabled(String),
+    AccessDenied(String),
+    /// Credentials missing, expired or refused.
+    Credentials(String),
+    /// Still throttled after every retry.
+    Throttled(String),
+    Failed(String),
+    Cancelled,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            State::Running => f.write_str("running"),
+            State::Done { events: 0, .. } => f.write_str("done, 0 results"),
+            State::Done { events, throttled } => {
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                write!(f, "done ({events} event{}", plural(*events))?;
+                if *throttled > 0 {
+                    write!(
+                        f,
+                        ", throttled {throttled} time{} and retried",
+                        plural(*throttled)
+                    )?;
+                }
+                f.write_str(")")
+            }
+            State::NotEnabled(why) => write!(f, "not enabled: {why}"),
+            State::AccessDenied(why) => write!(f, "access denied: {why}"),
+            State::Credentials(why) => write!(f, "credentials: {why}"),
+            State::Throttled(why) => write!(f, "throttled, gave up: {why}"),
+            State::Failed(why) => write!(f, "failed: {why}"),
+            State::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+/// One line of the coverage panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub source: LiveSource,
+    /// The profile's name, `default` for the default chain.
+    pub profile: String,
+    pub region: String,
+    pub state: State,
+}
+
+impl fmt::Display for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:<10}  {:<12}  {:<14}  {}",
+            self.source.as_str(),
+            self.profile,
+            self.region,
+            self.state
+        )
+    }
+}
+
+/// The state an SDK error leaves a source in. Messages come from AWS's own error text, never
+/// from request data, so no credential can appear in them.
+pub fn state_of<E, R>(error: &SdkError<E, R>) -> State
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let message = || {
+        error.message().map(str::to_owned).unwrap_or_else(|| {
+            aws_smithy_types::error::display::DisplayErrorContext(error).to_string()
+        })
+    };
+    match error {
+        SdkError::ServiceError(_) => match error.code().unwrap_or_default() {
+            "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+                State::AccessDenied(message())
+            }
+            "ExpiredTokenException"
+            | "ExpiredToken"
+            | "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "InvalidSignatureException" => State::Credentials(message()),
+            "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded" => State::Throttled(message()),
+            code => State::Failed(format!("{code}: {}", message())),
+        },
+        SdkError::TimeoutError(_) => State::Failed("timed out".into()),
+        SdkError::DispatchFailure(_) => State::Failed(format!(
+            "could not reach AWS: {}",
+            aws_smithy_types::error::display::DisplayErrorContext(error)
+        )),
+        _ => {
+            let text = aws_smithy_types::error::display::DisplayErrorContext(error).to_string();
+            if text.contains("credentials") {
+                State::Credentials(text)
+            } else {
+                State::Failed(text)
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Live mode over real HTTP: the AWS SDK for Rust against the emulator on loopback (moto, plus
+//! the operations moto lacks), with pages, throttling, errors and the coverage report.
+
+mod emulator;
+
+use assert_cmd::Command;
+use emulator::{Emulator, at, finding, trail_event};
+use serde_json::{Value, json};
+
+const WINDOW: [&str; 4] = [
+    "--since",
+    "2026-11-18T00:00:00Z",
+    "--until",
+    "2026-11-18T06:00:00Z",
+];
+
+fn live(emulator: &Emulator, args: &[&str]) -> (i32, Vec<Value>, String) {
+    let spool = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("casebook")
+        .unwrap()
+        .envs(emulator.env())
+        .arg("live")
+        .args(WINDOW)
+        .args(args)
+        .args(["--format", "jsonl", "--spool"])
+        .arg(spool.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let events = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.code().unwrap_or(-1), events, stderr)
+}
+
+fn count(events: &[Value], source: &str, region: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| e["source"] == source && e["region"] == region)
+        .count()
+}
+
+fn requests_of(emulator: &Emulator, operation: &str, region: &str) -> Vec<f64> {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r["operation"] == operation && r["region"] == region)
+        .filter_map(|r| r["time"].as_f64())
+        .collect()
+}
+
+/// 120 findings in us-east-1 and 3 in eu-west-1; 120 CloudTrail events in eu-west-1 and 5 in
+/// us-east-1: three pages where there are many.
+fn seed(emulator: &Emulator) {
+    let key = "ASIAEXFILEMULATOR001";
+    emulator.seed_findings(
+        "us-east-1",
+        (0..120)
+            .map(|i| finding(i, "us-east-1", key, &at(i)))
+            .collect(),
+    );
+    emulator.seed_findings(
+        "eu-west-1",
+        (0..3)
+            .map(|i| finding(i, "eu-west-1", key, &at(i)))
+            .collect(),
+    );
+    emulator.seed_trail(
+        "eu-west-1",
+        (0..120)
+            .map(|i| trail_event(i, "eu-west-1", key, &at(i)))
+            .collect(),
+    );
+    emulator.seed_trail(
+        "us-east-1",
+        (0..5)
+            .map(|i| trail_event(i, "us-east-1", key, &at(i)))
+            .collect(),
+    );
+}
+
+#[test]
+fn two_regions_load_into_one_timeline_with_their_coverage() {
+    let emulator = Emulator::start();
+    seed(&emulator);
+    let (code, events, stderr) = live(&emulator, &["--regions", "us-east-1,eu-west-1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(count(&events, "guardduty", "us-east-1"), 120, "{stderr}");
+    assert_eq!(count(&events, "guardduty", "eu-west-1"), 3);
+    assert_eq!(count(&events, "cloudtrail", "eu-west-1"), 120);
+    assert_eq!(count(&events, "cloudtrail", "us-east-1"), 5);
+    let times: Vec<&str> = events.iter().filter_map(|e| e["time"].as_str()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "one merged timeline"
+    );
+    // The originals are what AWS returned: GetFindings' finding, LookupEvents' CloudTrail record.
+    let finding = events.iter().find(|e| e["source"] == "guardduty").unwrap();
+    assert!(
+        finding["raw"]["id"]
+            .as_str()
+            .is_some_and(|id| id.contains("-f0"))
+    );
+    let call = events.iter().find(|e| e["source"] == "cloudtrail").unwrap();
+    assert!(
+        call["raw"]["eventID"]
+            .as_str()
+            .is_some_and(|id| id.contains("-e0"))
+    );
+    for line in [
+        "guardduty   default       us-east-1       done (120 events)",
+        "guardduty   default       eu-west-1       done (3 events)",
+        "cloudtrail  default       eu-west-1       done (120 events)",
+        "cloudtrail  default       us-east-1       done (5 events)",
+    ] {
+        assert!(stderr.contains(line), "{line}\n{stderr}");
+    }
+    assert_eq!(requests_of(&emulator, "ListFindings", "us-east-1").len(), 3);
+    assert_eq!(requests_of(&emulator, "GetFindings", "us-east-1").len(), 3);
+    assert_eq!(requests_of(&emulator, "LookupEvents", "eu-west-1").len(), 3);
+}
+
+#[test]
+fn lookup_events_are_paced_to_two_per_second_and_filtered_by_one_attribute() {
+    let emulator = Emulator::start();
+    seed(&emulator);
+    emulator.seed_trail(
+        "eu-west-1",
+        vec![trail_event(
+            999,
+            "eu-west-1",
+            "AKIAOTHERKEY00000001",
+            &at(3),
+        )],
+    );
+    let (code, events, stderr) = live(
+        &emulator,
+        &[
+            "--regions",
+            "eu-west-1",
+            "--sources",
+            "cloudtrail",
+            "--lookup",
+            "AccessKeyId=AKIAOTHERKEY00000001",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(events.len(), 1);
+    let (code, events, stderr) = live(
+        &emulator,
+        &["--regions", "eu-west-1", "--sources", "cloudtrail"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(events.len(), 121);
+    let times = requests_of(&emulator, "LookupEvents", "eu-west-1");
+    let paced = times.windows(2).skip(1).all(|w| w[1] - w[0] >= 0.45);
+    assert!(paced, "at most 2 requests per second: {times:?}");
+}
+
+#[test]
+fn throttling_is_retried_and_reported() {
+    let emulator = Emulator::start();
+    seed(&emulator);
+    emulator.fault(json!({"service": "cloudtrail", "operation": "LookupEvents", "kind": "throttle", "times": 2}));
+    emulator.fault(
+        json!({"service": "guardduty", "operation": "GetFindings", "kind": "throttle", "times": 1}),
+    );
+    let (code, events, stderr) = live(&emulator, &["--regions", "eu-west-1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(events.len(), 123);
+    assert!(
+        stderr.contains("cloudtrail  default       eu-west-1       done (120 events, throttled 2 times and retried)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("throttled 1 time and retried"), "{stderr}");
+
+    emulator.fault(json!({"service": "cloudtrail", "kind": "throttle", "times": 50}));
+    let (code, _, stderr) = live(
+        &emulator,
+        &["--regions", "eu-west-1", "--sources", "cloudtrail"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("throttled, gave up: Rate exceeded"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn denied_expired_and_not_enabled_are_told_apart() {
+    let emulator = Emulator::start();
+    seed(&emulator);
+    emulator.fault(
+        json!({"service": "guardduty", "region": "eu-west-1", "kind": "denied", "times": 10}),
+    );
+    emulator.fault(
+        json!({"service": "cloudtrail", "region": "eu-west-1", "kind": "expired", "times": 10}),
+    );
+    let (code, events, stderr) = live(
+        &emulator,
+        &["--regions", "us-east-1,eu-west-1,ap-southeast-2"],
+    );
+    assert_eq!(code, 1, "not every source answered");
+    assert_eq!(events.len(), 125, "what did answer still loads");
+    for line in [
+        "guardduty   default       eu-west-1       access denied: User is not authorized",
+        "cloudtrail  default       eu-west-1       credentials: The security token included in the request is expired",
+        "guardduty   default       ap-southeast-2  not enabled: no GuardDuty detector in this region",
+        "cloudtrail  default       ap-southeast-2  done, 0 results",
+    ] {
+        assert!(stderr.contains(line), "{line}\n{stderr}");
+    }
+    assert!(
+        !stderr.contains("emulator-secret-not-real") && !stderr.contains("AKIAEMULATOR0000TEST"),
+        "credentials never appear"
+    );
+}
