@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+mod emulator;
+
 /// Everything the program asked the terminal to do besides drawing.
 #[derive(Default)]
 struct Requests {
@@ -276,6 +278,58 @@ fn start_screen_opens_a_typed_path() {
     let mut console = Console::start(&[], home.path(), &[]);
     console.wait_for("recent");
     assert!(console.screen().contains("case"), "{}", console.screen());
+    console.send("q");
+    assert!(console.exit_success());
+}
+
+#[test]
+fn live_pulls_in_the_background_and_shows_its_coverage() {
+    let emulator = emulator::Emulator::start();
+    let key = "ASIAEXFILEMULATOR001";
+    emulator.seed_findings(
+        "eu-west-1",
+        (0..3)
+            .map(|i| emulator::finding(i, "eu-west-1", key, &emulator::at(i)))
+            .collect(),
+    );
+    emulator.seed_trail(
+        "eu-west-1",
+        (0..120)
+            .map(|i| emulator::trail_event(i, "eu-west-1", key, &emulator::at(i)))
+            .collect(),
+    );
+    emulator.fault(serde_json::json!({"service": "guardduty", "region": "us-east-1", "kind": "denied", "times": 10}));
+    let home = tempfile::tempdir().unwrap();
+    let spool = home.path().join("spool");
+    let env = emulator.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let spool_arg = spool.display().to_string();
+    let mut console = Console::start(
+        &[
+            "live",
+            "--regions",
+            "eu-west-1,us-east-1",
+            "--since",
+            "2026-11-18T00:00:00Z",
+            "--until",
+            "2026-11-18T06:00:00Z",
+            "--spool",
+            &spool_arg,
+        ],
+        home.path(),
+        &env,
+    );
+    console.wait_for("pulling from AWS");
+    console.wait_for("loaded 123 events from 5 files; AWS: 3 of 4 sources answered");
+    console.send("C");
+    console.wait_for("access denied: User is not authorized");
+    assert!(
+        console.screen().contains("done (120 events)"),
+        "{}",
+        console.screen()
+    );
+    console.send("\x1b");
+    console.wait_for("123 / 123 events");
     console.send("q");
     assert!(console.exit_success());
 }

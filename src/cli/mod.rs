@@ -437,6 +437,11 @@ fn execute(cli: Cli) -> Result<i32> {
                 lookup,
                 spool: spool.clone(),
             };
+            let Some(format) = format else {
+                // The console pulls in the background, with progress, cancel and coverage.
+                crate::tui::run(crate::tui::Start::Live(request))?;
+                return Ok(0);
+            };
             let coverage = crate::live::fetch(&request, &Default::default())?;
             let mut err = io::stderr().lock();
             writeln!(
@@ -454,10 +459,6 @@ fn execute(cli: Cli) -> Result<i32> {
                     crate::live::State::Done { .. } | crate::live::State::NotEnabled(_)
                 )
             });
-            let Some(format) = format else {
-                crate::tui::run(crate::tui::Start::Paths(vec![spool]))?;
-                return Ok(0);
-            };
             let loaded = load_reporting(std::slice::from_ref(&spool), &options)?;
             let output = EventOutput { format, limit };
             print_events(&loaded, loaded.timeline.clone(), &output, &options)?;

@@ -65,6 +65,7 @@ actions! {
     Card = "card", "Show the card of the entity being followed (counts, failures, new values, findings, chain)";
     Sweep = "sweep", "Triage sweep: every saved query (and your Sigma rules) over the timeline";
     SaveQuery = "save_query", "Save the current filter as a query of your own";
+    Coverage = "coverage", "What each AWS source did in the live pull (per profile and region)";
     Histogram = "histogram", "Focus the histogram to select a time range";
     Left = "left", "Move left (histogram cursor)";
     Right = "right", "Move right (histogram cursor)";

@@ -10,7 +10,7 @@ use super::action::Action;
 use super::detail::Detail;
 use super::explorer::Explorer;
 use super::input::Input;
-use super::jobs::LoadJob;
+use super::jobs::{LiveJob, LoadJob};
 use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::palette;
 use super::start::{StartEntry, StartMenu, recent};
@@ -66,6 +66,9 @@ pub struct App {
     pub sweep: SweepView,
     pub user_dirs: UserDirs,
     pub job: Option<LoadJob>,
+    /// A live pull from AWS, while it runs, and what each source did in the last one.
+    pub live: Option<LiveJob>,
+    pub coverage: Vec<crate::live::Entry>,
     pub notice: Option<Notice>,
     pub viewport: Viewport,
     pub quit: bool,
@@ -107,6 +110,8 @@ impl App {
             sweep: SweepView::default(),
             user_dirs: UserDirs::from_config(),
             job: None,
+            live: None,
+            coverage: Vec::new(),
             notice: None,
             viewport: Viewport::default(),
             quit: false,
@@ -126,6 +131,7 @@ impl App {
         if let Some(job) = &self.job {
             job.cancel();
         }
+        self.coverage.clear();
         self.job = Some(LoadJob::start(paths, title));
         self.return_mode = if self.explorer.is_some() {
             Mode::Timeline
@@ -133,6 +139,37 @@ impl App {
             Mode::Start
         };
         self.mode = Mode::Progress;
+    }
+
+    /// Pulls from AWS in the background; what comes back then loads like files.
+    pub fn pull(&mut self, request: crate::live::LiveRequest) {
+        self.return_mode = if self.explorer.is_some() {
+            Mode::Timeline
+        } else {
+            Mode::Start
+        };
+        self.live = Some(LiveJob::start(request));
+        self.mode = Mode::Progress;
+    }
+
+    fn tick_live(&mut self) {
+        let Some(result) = self.live.as_ref().and_then(LiveJob::poll) else {
+            return;
+        };
+        let Some(live) = self.live.take() else {
+            return;
+        };
+        match result {
+            Ok(coverage) => {
+                // What arrived before a cancel or a failure still loads.
+                self.open(vec![live.request.spool], "AWS responses".into());
+                self.coverage = coverage;
+            }
+            Err(error) => {
+                self.notice = Some(Notice::Error(error.to_string()));
+                self.mode = self.return_mode;
+            }
+        }
     }
 
     pub fn open_demo(&mut self) {
@@ -155,6 +192,7 @@ impl App {
     /// Checks on background work; call once per frame.
     pub fn tick(&mut self) {
         self.tick_sweep();
+        self.tick_live();
         let Some(result) = self.job.as_ref().and_then(LoadJob::poll) else {
             return;
         };
@@ -165,7 +203,7 @@ impl App {
             Ok(loaded) => {
                 self.notice = match self.startup_warning.take() {
                     Some(warning) => Some(Notice::Error(warning)),
-                    None => Some(load_notice(&loaded)),
+                    None => Some(load_notice(&loaded, &self.coverage)),
                 };
                 // The demo is always on the start screen; recent cases are the user's own.
                 let is_demo = self
@@ -366,8 +404,14 @@ impl App {
                 Mode::Sweep => self.on_sweep(action),
                 Mode::Help => self.on_help(action),
                 Mode::Progress => {
-                    if let (Action::CancelJob | Action::Back, Some(job)) = (action, &self.job) {
-                        job.cancel();
+                    if matches!(action, Action::CancelJob | Action::Back) {
+                        self.job.iter().for_each(LoadJob::cancel);
+                        self.live.iter().for_each(LiveJob::cancel);
+                    }
+                }
+                Mode::Coverage => {
+                    if matches!(action, Action::Back | Action::Coverage) {
+                        self.mode = Mode::Timeline;
                     }
                 }
                 Mode::Global => {}
@@ -429,6 +473,15 @@ impl App {
             Action::Pivot => self.choose_entity(),
             Action::Context => explorer.context(),
             Action::Sweep => self.open_sweep(false),
+            Action::Coverage => {
+                if self.coverage.is_empty() {
+                    self.notice = Some(Notice::Info(
+                        "no coverage: this timeline came from files, not from AWS".into(),
+                    ));
+                } else {
+                    self.mode = Mode::Coverage;
+                }
+            }
             Action::SaveQuery => {
                 if explorer.filter_text().trim().is_empty() {
                     self.notice =
@@ -825,7 +878,7 @@ impl App {
     /// The mode the screen below an overlay (help, palette, prompt) shows.
     pub fn base_mode(&self) -> Mode {
         match self.mode {
-            Mode::Card | Mode::GroupBy | Mode::Sweep => Mode::Timeline,
+            Mode::Card | Mode::GroupBy | Mode::Sweep | Mode::Coverage => Mode::Timeline,
             Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => match self.return_mode {
                 Mode::Help | Mode::Palette | Mode::Filter | Mode::Entities => Mode::Timeline,
                 other => other,
@@ -873,7 +926,7 @@ const DETAIL_ACTIONS: [Action; 14] = [
 ];
 
 /// What loading found, in one status line.
-fn load_notice(loaded: &Loaded) -> Notice {
+fn load_notice(loaded: &Loaded, coverage: &[crate::live::Entry]) -> Notice {
     let files = loaded.files.len();
     let failed = loaded.files.iter().filter(|f| f.error.is_some()).count();
     let skipped: usize = loaded.files.iter().map(|f| f.skipped.total).sum();
@@ -885,11 +938,29 @@ fn load_notice(loaded: &Loaded) -> Notice {
     if loaded.duplicates > 0 {
         text.push_str(&format!(", {} duplicates dropped", loaded.duplicates));
     }
+    let unanswered = coverage
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.state,
+                crate::live::State::Done { .. } | crate::live::State::NotEnabled(_)
+            )
+        })
+        .count();
+    if !coverage.is_empty() {
+        text.push_str(&format!(
+            "; AWS: {} of {} sources answered (C shows the coverage)",
+            coverage.len() - unanswered,
+            coverage.len()
+        ));
+    }
     if failed > 0 || skipped > 0 || !loaded.missing.is_empty() {
         text.push_str(&format!(
             "; {failed} files unreadable, {skipped} records skipped, {} paths missing (casebook stats PATH lists them)",
             loaded.missing.len()
         ));
+        Notice::Error(text)
+    } else if unanswered > 0 {
         Notice::Error(text)
     } else {
         Notice::Info(text)

@@ -1,11 +1,12 @@
-//! Background loading: files are read on worker threads while the UI keeps drawing; progress
-//! is shared through atomics and the result arrives on a channel.
+//! Background work: files are read, or AWS is asked, on worker threads while the UI keeps
+//! drawing; progress is shared through atomics and the result arrives on a channel.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Instant;
 
+use crate::live::{self, Entry, LiveError, LiveProgress, LiveRequest};
 use crate::load::{self, LoadError, LoadOptions, Loaded, Progress};
 
 pub struct LoadJob {
@@ -55,6 +56,45 @@ impl LoadJob {
             Ok(result) => Some(result),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => Some(Err(LoadError::Cancelled)),
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.progress.cancel();
+    }
+}
+
+/// A live pull: AWS's responses are spooled, then loaded like files.
+pub struct LiveJob {
+    pub request: LiveRequest,
+    pub progress: Arc<LiveProgress>,
+    pub started: Instant,
+    result: Receiver<Result<Vec<Entry>, LiveError>>,
+}
+
+impl LiveJob {
+    pub fn start(request: LiveRequest) -> LiveJob {
+        let progress = Arc::new(LiveProgress::default());
+        let (sender, result) = mpsc::channel();
+        let (job_request, job_progress) = (request.clone(), Arc::clone(&progress));
+        std::thread::spawn(move || {
+            // The receiver is gone only when the UI quit; nobody is left to tell.
+            let _ = sender.send(live::fetch(&job_request, &job_progress));
+        });
+        LiveJob {
+            request,
+            progress,
+            started: Instant::now(),
+            result,
+        }
+    }
+
+    /// The coverage, once every source has finished or stopped.
+    pub fn poll(&self) -> Option<Result<Vec<Entry>, LiveError>> {
+        match self.result.try_recv() {
+            Ok(result) => Some(result),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Ok(self.progress.coverage())),
         }
     }
 

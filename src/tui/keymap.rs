@@ -34,12 +34,13 @@ pub enum Mode {
     GroupBy,
     Card,
     Sweep,
+    Coverage,
     Help,
     Progress,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 14] = [
+    pub const ALL: [Mode; 15] = [
         Mode::Global,
         Mode::Start,
         Mode::Timeline,
@@ -52,6 +53,7 @@ impl Mode {
         Mode::GroupBy,
         Mode::Card,
         Mode::Sweep,
+        Mode::Coverage,
         Mode::Help,
         Mode::Progress,
     ];
@@ -70,6 +72,7 @@ impl Mode {
             Mode::GroupBy => "group_by",
             Mode::Card => "card",
             Mode::Sweep => "sweep",
+            Mode::Coverage => "coverage",
             Mode::Help => "help",
             Mode::Progress => "progress",
         }
@@ -303,12 +306,13 @@ struct KeymapFile {
     group_by: Section,
     card: Section,
     sweep: Section,
+    coverage: Section,
     help: Section,
     progress: Section,
 }
 
 impl KeymapFile {
-    fn sections(self) -> [(Mode, Section); 14] {
+    fn sections(self) -> [(Mode, Section); 15] {
         [
             (Mode::Global, self.global),
             (Mode::Start, self.start),
@@ -322,6 +326,7 @@ impl KeymapFile {
             (Mode::GroupBy, self.group_by),
             (Mode::Card, self.card),
             (Mode::Sweep, self.sweep),
+            (Mode::Coverage, self.coverage),
             (Mode::Help, self.help),
             (Mode::Progress, self.progress),
         ]

@@ -36,6 +36,8 @@ pub enum Start {
     Menu,
     Demo,
     Paths(Vec<PathBuf>),
+    /// Pull from AWS, then show what came back.
+    Live(crate::live::LiveRequest),
 }
 
 /// Runs the console until the user quits. The terminal is restored on return and on panic.
@@ -54,6 +56,7 @@ pub fn run(start: Start) -> Result<()> {
         Start::Menu => {}
         Start::Demo => app.open_demo(),
         Start::Paths(paths) => app.open(paths, "files".into()),
+        Start::Live(request) => app.pull(request),
     }
     let theme = Theme::from_env();
     // try_init installs a panic hook that restores the terminal before the message prints.
@@ -62,6 +65,9 @@ pub fn run(start: Start) -> Result<()> {
     ratatui::restore();
     if let Some(job) = &app.job {
         job.cancel();
+    }
+    if let Some(live) = &app.live {
+        live.cancel();
     }
     result
 }

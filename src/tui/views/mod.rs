@@ -107,6 +107,7 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
         Mode::Card => overlays::card(app, theme, frame, area),
         Mode::GroupBy => overlays::group_by(app, theme, frame, area),
         Mode::Sweep => overlays::sweep(app, theme, frame, area),
+        Mode::Coverage => overlays::coverage(app, theme, frame, area),
         Mode::Progress => overlays::progress(app, theme, frame, area),
         _ => {}
     }

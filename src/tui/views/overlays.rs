@@ -95,6 +95,9 @@ fn bound_key(app: &App, action: Action) -> String {
 }
 
 pub fn progress(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(live) = &app.live {
+        return live_progress(live, theme, frame, area);
+    }
     let Some(job) = &app.job else {
         return;
     };
@@ -423,4 +426,69 @@ pub fn sweep(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Paragraph::new(super::cell(&not_run, footer.width as usize)).style(theme.dim()),
         footer,
     );
+}
+
+/// A live pull while it runs: requests and events so far, and each source's state.
+fn live_progress(live: &crate::tui::jobs::LiveJob, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let coverage = live.progress.coverage();
+    let height = (coverage.len() as u16 + 5).min(area.height);
+    let popup = centered(area, 96, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(" pulling from AWS ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let progress = &live.progress;
+    let cancelling = if progress.is_cancelled() {
+        "cancelling…"
+    } else {
+        "esc cancels (what arrived still loads)"
+    };
+    let mut lines = vec![
+        Line::from(format!(
+            "{} requests, {} events, {:.0} s",
+            thousands(progress.requests.load(Ordering::Relaxed)),
+            thousands(progress.events.load(Ordering::Relaxed)),
+            live.started.elapsed().as_secs_f64()
+        )),
+        Line::default(),
+    ];
+    let width = inner.width as usize;
+    lines.extend(
+        coverage
+            .iter()
+            .map(|entry| Line::from(super::cell(&entry.to_string(), width))),
+    );
+    lines.push(Line::from(Span::styled(cancelling, theme.dim())));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What each AWS source did in the live pull behind this timeline.
+pub fn coverage(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let height = (app.coverage.len() as u16 + 3).min(area.height);
+    let popup = centered(area, 110, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(" coverage: what each source did (esc closes) ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let width = inner.width as usize;
+    let mut lines = vec![Line::from(Span::styled(
+        super::cell(
+            &format!(
+                "{:<10}  {:<12}  {:<14}  state",
+                "source", "profile", "region"
+            ),
+            width,
+        ),
+        theme.header(),
+    ))];
+    lines.extend(app.coverage.iter().map(|entry| {
+        let style = match entry.state {
+            crate::live::State::Done { .. } | crate::live::State::NotEnabled(_) => {
+                ratatui::style::Style::new()
+            }
+            _ => theme.failure(),
+        };
+        Line::from(Span::styled(super::cell(&entry.to_string(), width), style))
+    }));
+    frame.render_widget(Paragraph::new(lines), inner);
 }
