@@ -366,27 +366,15 @@ fn execute(cli: Cli) -> Result<i32> {
                 .map(|(at, half)| pivot::window_around(at, half));
             let loaded = load_reporting(&paths, &options)?;
             let card = card::card(&loaded.timeline, &entity, scope)?;
-            let mut out = io::stdout().lock();
-            match format {
-                StatsFormat::Table => entity::write_table(&mut out, &card)?,
-                StatsFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &entity::CardJson::of(&card))?;
-                    writeln!(out)?;
-                }
-            }
+            print_report(format, &entity::CardJson::of(&card), |out| {
+                entity::write_table(out, &card)
+            })?;
             Ok(exit_code(&loaded))
         }
         Command::Stats { paths, format } => {
             let loaded = load_reporting(&paths, &options)?;
             let report = stats::Report::of(&loaded)?;
-            let mut out = io::stdout().lock();
-            match format {
-                StatsFormat::Table => report.write_table(&mut out)?,
-                StatsFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &report)?;
-                    writeln!(out)?;
-                }
-            }
+            print_report(format, &report, |out| report.write_table(out))?;
             Ok(exit_code(&loaded))
         }
         Command::Live {
@@ -468,11 +456,9 @@ fn execute(cli: Cli) -> Result<i32> {
             command: QueryCommand::List { format },
         } => {
             let queries = queries::load_queries();
-            let mut out = io::stdout().lock();
-            match format {
-                StatsFormat::Table => queries::write_list_table(&mut out, &queries)?,
-                StatsFormat::Json => queries::write_list_json(&mut out, &queries)?,
-            }
+            print_report(format, &queries::listing(&queries), |out| {
+                queries::write_list_table(out, &queries)
+            })?;
             Ok(0)
         }
         Command::Query {
@@ -529,14 +515,7 @@ fn execute(cli: Cli) -> Result<i32> {
                 &Default::default(),
             )?;
             let report = queries::SweepReport::of(&loaded.timeline, sweep)?;
-            let mut out = io::stdout().lock();
-            match format {
-                StatsFormat::Table => report.write_table(&mut out)?,
-                StatsFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &report)?;
-                    writeln!(out)?;
-                }
-            }
+            print_report(format, &report, |out| report.write_table(out))?;
             Ok(exit_code(&loaded))
         }
         Command::Synth {
@@ -655,6 +634,23 @@ fn load_reporting(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
 
 fn shown_path(path: &std::path::Path) -> String {
     sanitize::inline(&path.display().to_string())
+}
+
+/// A report as a table for people or as JSON for tools, on stdout.
+fn print_report<T: serde::Serialize>(
+    format: StatsFormat,
+    report: &T,
+    table: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Result<()>,
+) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match format {
+        StatsFormat::Table => table(&mut out)?,
+        StatsFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, report)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
 }
 
 /// A new folder for one live run's responses, under the cache directory.

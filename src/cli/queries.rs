@@ -30,7 +30,7 @@ fn report_query_errors(errors: &[QueryError]) {
 }
 
 #[derive(Serialize)]
-struct QueryListing<'q> {
+pub struct QueryListing<'q> {
     name: &'q str,
     title: &'q str,
     severity: query::Severity,
@@ -43,7 +43,7 @@ struct QueryListing<'q> {
 }
 
 #[derive(Serialize)]
-struct ParamListing<'q> {
+pub struct ParamListing<'q> {
     name: &'q str,
     #[serde(rename = "type")]
     kind: query::ParamKind,
@@ -100,11 +100,9 @@ pub fn write_list_table(out: &mut impl Write, queries: &[Query]) -> io::Result<(
     Ok(())
 }
 
-pub fn write_list_json(out: &mut impl Write, queries: &[Query]) -> anyhow::Result<()> {
-    let listing: Vec<_> = queries.iter().map(QueryListing::of).collect();
-    serde_json::to_writer_pretty(&mut *out, &listing)?;
-    writeln!(out)?;
-    Ok(())
+/// The queries as `query list --format json` gives them.
+pub fn listing(queries: &[Query]) -> Vec<QueryListing<'_>> {
+    queries.iter().map(QueryListing::of).collect()
 }
 
 /// A sweep's hits per query, most severe first, and what could not run.

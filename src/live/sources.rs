@@ -22,20 +22,57 @@ fn millis(nanos: i64) -> i64 {
     nanos / (NANOS_PER_SEC / 1000)
 }
 
-/// Writes one response body as `page-NNNN.json`.
-fn write_page(dir: &Path, page: usize, body: &[u8]) -> Result<(), State> {
-    let path = dir.join(format!("page-{page:04}.json"));
-    std::fs::write(&path, body)
-        .map_err(|error| State::Failed(format!("cannot write {}: {error}", path.display())))
+/// A source's responses on their way to its spool folder, with its counts.
+struct Pages<'a> {
+    dir: &'a Path,
+    progress: &'a LiveProgress,
+    capture: Capture,
+    written: usize,
+    events: usize,
 }
 
-/// Spools what the capture holds; `pages` counts pages written so far.
-fn spool(capture: &Capture, dir: &Path, pages: &mut usize) -> Result<(), State> {
-    for body in capture.take_bodies() {
-        *pages += 1;
-        write_page(dir, *pages, &body)?;
+impl<'a> Pages<'a> {
+    fn new(dir: &'a Path, progress: &'a LiveProgress) -> Pages<'a> {
+        Pages {
+            dir,
+            progress,
+            capture: Capture::default(),
+            written: 0,
+            events: 0,
+        }
     }
-    Ok(())
+
+    /// The interceptor for the next request, which is counted.
+    fn ask(&self) -> Capture {
+        self.progress.requests.fetch_add(1, Ordering::Relaxed);
+        self.capture.clone()
+    }
+
+    /// Drops what was captured: listings (detector or finding ids) are not events.
+    fn discard(&self) {
+        self.capture.take_bodies();
+    }
+
+    /// Writes what was captured as `page-NNNN.json`, holding `events` more events.
+    fn keep(&mut self, events: usize) -> Result<(), State> {
+        self.events += events;
+        self.progress.events.fetch_add(events, Ordering::Relaxed);
+        for body in self.capture.take_bodies() {
+            self.written += 1;
+            let path = self.dir.join(format!("page-{:04}.json", self.written));
+            std::fs::write(&path, body).map_err(|error| {
+                State::Failed(format!("cannot write {}: {error}", path.display()))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn done(self) -> State {
+        State::Done {
+            events: self.events,
+            throttled: self.capture.throttled(),
+        }
+    }
 }
 
 /// GuardDuty: every detector's findings updated in the window (ListFindings pages), fetched 50
@@ -48,16 +85,15 @@ pub async fn guardduty(
 ) -> State {
     use aws_sdk_guardduty::types::{Condition, FindingCriteria};
     let client = aws_sdk_guardduty::Client::new(config);
-    let capture = Capture::default();
+    let mut pages = Pages::new(dir, progress);
     let mut detectors = Vec::new();
     let mut token = None;
     loop {
-        progress.requests.fetch_add(1, Ordering::Relaxed);
         let output = match client
             .list_detectors()
             .set_next_token(token)
             .customize()
-            .interceptor(capture.clone())
+            .interceptor(pages.ask())
             .send()
             .await
         {
@@ -70,8 +106,7 @@ pub async fn guardduty(
             break;
         }
     }
-    // Detector listings are not events.
-    capture.take_bodies();
+    pages.discard();
     if detectors.is_empty() {
         return State::NotEnabled("no GuardDuty detector in this region".into());
     }
@@ -85,11 +120,9 @@ pub async fn guardduty(
                 .build(),
         )
         .build();
-    let (mut events, mut pages) = (0, 0);
     for detector in &detectors {
         let mut token = None;
         loop {
-            progress.requests.fetch_add(1, Ordering::Relaxed);
             let listed = match client
                 .list_findings()
                 .detector_id(detector)
@@ -97,33 +130,28 @@ pub async fn guardduty(
                 .max_results(FINDINGS_PER_CALL as i32)
                 .set_next_token(token)
                 .customize()
-                .interceptor(capture.clone())
+                .interceptor(pages.ask())
                 .send()
                 .await
             {
                 Ok(listed) => listed,
                 Err(error) => return state_of(&error),
             };
-            capture.take_bodies();
+            pages.discard();
             for ids in listed.finding_ids().chunks(FINDINGS_PER_CALL) {
-                progress.requests.fetch_add(1, Ordering::Relaxed);
                 let found = match client
                     .get_findings()
                     .detector_id(detector)
                     .set_finding_ids(Some(ids.to_vec()))
                     .customize()
-                    .interceptor(capture.clone())
+                    .interceptor(pages.ask())
                     .send()
                     .await
                 {
                     Ok(found) => found,
                     Err(error) => return state_of(&error),
                 };
-                events += found.findings().len();
-                progress
-                    .events
-                    .fetch_add(found.findings().len(), Ordering::Relaxed);
-                if let Err(state) = spool(&capture, dir, &mut pages) {
+                if let Err(state) = pages.keep(found.findings().len()) {
                     return state;
                 }
             }
@@ -133,10 +161,7 @@ pub async fn guardduty(
             }
         }
     }
-    State::Done {
-        events,
-        throttled: capture.throttled(),
-    }
+    pages.done()
 }
 
 /// CloudTrail LookupEvents over the window, with the request's one lookup attribute, every page,
@@ -149,7 +174,7 @@ pub async fn cloudtrail(
 ) -> State {
     use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
     let client = aws_sdk_cloudtrail::Client::new(config);
-    let capture = Capture::default();
+    let mut pages = Pages::new(dir, progress);
     let attribute = match &request.lookup {
         Some(lookup) => match LookupAttribute::builder()
             .attribute_key(LookupAttributeKey::from(lookup.key.as_str()))
@@ -164,10 +189,9 @@ pub async fn cloudtrail(
     let (start, end) = request.window;
     let mut pacing = tokio::time::interval(LOOKUP_INTERVAL);
     pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut events, mut pages, mut token) = (0, 0, None);
+    let mut token = None;
     loop {
         pacing.tick().await;
-        progress.requests.fetch_add(1, Ordering::Relaxed);
         let output = match client
             .lookup_events()
             .start_time(DateTime::from_millis(millis(start)))
@@ -176,18 +200,14 @@ pub async fn cloudtrail(
             .max_results(50)
             .set_next_token(token)
             .customize()
-            .interceptor(capture.clone())
+            .interceptor(pages.ask())
             .send()
             .await
         {
             Ok(output) => output,
             Err(error) => return state_of(&error),
         };
-        events += output.events().len();
-        progress
-            .events
-            .fetch_add(output.events().len(), Ordering::Relaxed);
-        if let Err(state) = spool(&capture, dir, &mut pages) {
+        if let Err(state) = pages.keep(output.events().len()) {
             return state;
         }
         token = output.next_token().map(str::to_owned);
@@ -195,8 +215,5 @@ pub async fn cloudtrail(
             break;
         }
     }
-    State::Done {
-        events,
-        throttled: capture.throttled(),
-    }
+    pages.done()
 }
