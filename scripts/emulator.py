@@ -16,13 +16,15 @@ and a test API under /_casebook/ (never an AWS path):
 - POST /_casebook/cloudtrail/events   {"region", "events": [CloudTrail records]}
 - POST /_casebook/faults              {"service", "operation"?, "region"?, "kind", "times"?, "delay_ms"?}
       kind: throttle | denied | expired | slow; the next `times` matching requests get it
-- GET  /_casebook/requests            what was asked: [{"service", "operation", "region", "time"}]
+- GET  /_casebook/requests            what was asked: [{"service", "operation", "region", "time",
+                                      "params" (JSON protocols)}]
 - POST /_casebook/reset               forget seeds, faults and the request log
 
 Usage: emulator.py [--port N]   (0 picks a free port; "ready PORT" is printed once serving)
 """
 
 import argparse
+import io
 import json
 import re
 import sys
@@ -252,13 +254,20 @@ class Emulator:
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ, start_response):
+        # The body is read once here; moto gets it back as a fresh stream.
+        body = Request(environ).get_data()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         request = Request(environ)
         if request.path.startswith("/_casebook/"):
             return test_api(request)(environ, start_response)
         service, operation, region = describe(request)
+        asked = {"service": service, "operation": operation, "region": region, "time": time.time()}
+        if request.headers.get("X-Amz-Target"):
+            # JSON-protocol parameters, for tests that check what was asked (SQL, criteria).
+            asked["params"] = json.loads(body or b"{}")
         with STATE.lock:
-            STATE.requests.append({"service": service, "operation": operation,
-                                   "region": region, "time": time.time()})
+            STATE.requests.append(asked)
         fault = take_fault(service, operation, region)
         if fault and fault["kind"] == "slow":
             time.sleep(fault.get("delay_ms", 5000) / 1000)
@@ -269,6 +278,7 @@ class Emulator:
             return guardduty(request, operation, region)(environ, start_response)
         if service == "cloudtrail" and operation == "LookupEvents":
             return lookup_events(request, region)(environ, start_response)
+        environ["wsgi.input"] = io.BytesIO(body)
         return self.moto(environ, start_response)
 
 

@@ -218,3 +218,74 @@ fn denied_expired_and_not_enabled_are_told_apart() {
         "credentials never appear"
     );
 }
+
+#[test]
+fn a_saved_query_is_pushed_down_to_athena_and_its_rows_come_back_as_events() {
+    let emulator = Emulator::start();
+    let cell = |v: &str| json!({ "VarCharValue": v });
+    let columns = [
+        "eventtime",
+        "eventname",
+        "principal",
+        "sourceipaddress",
+        "errorcode",
+    ];
+    let row = |time: &str, ip: &str| {
+        json!({ "Data": [cell(time), cell("AuthorizeSecurityGroupIngress"),
+            cell("arn:aws:sts::123456789012:assumed-role/node/i-0abc"), cell(ip), {}] })
+    };
+    let mut rows = vec![json!({ "Data": columns.iter().map(|c| cell(c)).collect::<Vec<_>>() })];
+    rows.push(row("2026-11-18T03:04:40Z", "203.0.113.66"));
+    rows.push(row("2026-11-18T03:05:10Z", "198.51.100.23"));
+    let column_info: Vec<Value> = columns
+        .iter()
+        .map(|c| json!({"Name": c, "Type": "varchar"}))
+        .collect();
+    emulator.call(
+        "POST",
+        "/moto-api/static/athena/query-results",
+        &json!({"region": "us-east-1", "results": [{"rows": rows, "column_info": column_info}]}),
+    );
+    let (code, events, stderr) = live(
+        &emulator,
+        &[
+            "--regions",
+            "us-east-1",
+            "--sources",
+            "athena",
+            "--query",
+            "security-group-open-to-world",
+            "--athena-output",
+            "s3://casebook-results/",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(events.len(), 2, "the header row is not an event");
+    assert_eq!(events[0]["action"], "AuthorizeSecurityGroupIngress");
+    assert_eq!(events[0]["src_ip"], "203.0.113.66");
+    assert_eq!(
+        events[1]["actor"],
+        "arn:aws:sts::123456789012:assumed-role/node/i-0abc"
+    );
+    assert_eq!(
+        events[1]["raw"]["athenaRow"]["sourceipaddress"],
+        "198.51.100.23"
+    );
+    assert!(
+        stderr
+            .contains("athena      default       us-east-1       done (2 events, 0 bytes scanned)"),
+        "{stderr}"
+    );
+    let started = emulator
+        .requests()
+        .into_iter()
+        .find(|r| r["operation"] == "StartQueryExecution")
+        .unwrap();
+    let sql = started["params"]["QueryString"].as_str().unwrap();
+    assert!(sql.contains("FROM cloudtrail_logs"), "{sql}");
+    assert!(
+        sql.contains("BETWEEN '2026/11/18' AND '2026/11/18'"),
+        "{sql}"
+    );
+    assert!(sql.contains("0.0.0.0/0"), "{sql}");
+}

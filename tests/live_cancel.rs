@@ -31,6 +31,7 @@ fn cancel_stops_a_slow_pull_at_once() {
         sources: vec![LiveSource::CloudTrail],
         window: (0, i64::MAX / 2),
         lookup: None,
+        athena: None,
         spool: spool.path().to_path_buf(),
     };
     let progress = Arc::new(LiveProgress::default());

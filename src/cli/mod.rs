@@ -133,6 +133,8 @@ enum Command {
         /// Where AWS's responses are kept (default: a new folder under the cache directory).
         #[arg(long, value_name = "DIR")]
         spool: Option<PathBuf>,
+        #[command(flatten)]
+        athena: AthenaArgs,
         /// Print the events (table, jsonl or csv) instead of opening the console.
         #[arg(long, value_enum)]
         format: Option<output::Format>,
@@ -199,6 +201,69 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=VALUE, found '{text}'"))?;
     Ok((name.trim().to_owned(), value.to_owned()))
+}
+
+/// A hunt pushed down to Athena over the CloudTrail table (adds the athena source).
+#[derive(clap::Args)]
+struct AthenaArgs {
+    /// SQL to run; {table}, {start}, {end}, {start_day} and {end_day} are filled in.
+    #[arg(long, value_name = "SQL", conflicts_with = "query")]
+    athena_sql: Option<String>,
+    /// A saved query's Athena SQL, with its parameters' defaults.
+    #[arg(long, value_name = "NAME")]
+    query: Option<String>,
+    /// The Glue database of the CloudTrail table.
+    #[arg(long, default_value = "default", value_name = "DB")]
+    athena_database: String,
+    /// The CloudTrail table (with partition projection on `timestamp`).
+    #[arg(long, default_value = "cloudtrail_logs", value_name = "TABLE")]
+    athena_table: String,
+    /// Where Athena writes results, s3://bucket/prefix/ (unless the workgroup sets it).
+    #[arg(long, value_name = "S3_URL")]
+    athena_output: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    athena_workgroup: Option<String>,
+}
+
+impl AthenaArgs {
+    /// The query to push down, if any, with its placeholders filled for the window.
+    fn query(&self, window: (i64, i64)) -> Result<Option<crate::live::AthenaQuery>> {
+        let sql = match (&self.athena_sql, &self.query) {
+            (Some(sql), _) => sql.clone(),
+            (None, Some(name)) => {
+                let queries = queries::load_queries();
+                let query = queries
+                    .iter()
+                    .find(|q| &q.name == name)
+                    .ok_or_else(|| UsageError(format!("no query named '{name}'")))?;
+                let athena = query
+                    .athena
+                    .as_ref()
+                    .ok_or_else(|| UsageError(format!("query '{name}' has no Athena push-down")))?;
+                let args = query.args(&[]).map_err(UsageError)?;
+                crate::query::fill(&athena.sql, &args)
+            }
+            (None, None) => return Ok(None),
+        };
+        let day = |t: i64| time::format_rfc3339(t)[..10].replace('-', "/");
+        let second = |t: i64| format!("{}Z", &time::format_rfc3339(t)[..19]);
+        let builtins: crate::query::Args = [
+            ("table", self.athena_table.clone()),
+            ("start", second(window.0)),
+            ("end", second(window.1)),
+            ("start_day", day(window.0)),
+            ("end_day", day(window.1)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        Ok(Some(crate::live::AthenaQuery {
+            sql: crate::query::fill(&sql, &builtins),
+            database: self.athena_database.clone(),
+            output: self.athena_output.clone(),
+            workgroup: self.athena_workgroup.clone(),
+        }))
+    }
 }
 
 /// A window around a moment, for pivots and cards.
@@ -385,6 +450,7 @@ fn execute(cli: Cli) -> Result<i32> {
             until,
             lookup,
             spool,
+            athena,
             format,
             limit,
         } => {
@@ -413,6 +479,11 @@ fn execute(cli: Cli) -> Result<i32> {
                 })
                 .transpose()?;
             let spool = spool.unwrap_or_else(|| live_spool(now));
+            let athena = athena.query(window)?;
+            let mut sources = sources;
+            if athena.is_some() && !sources.contains(&crate::live::LiveSource::Athena) {
+                sources.push(crate::live::LiveSource::Athena);
+            }
             let request = crate::live::LiveRequest {
                 profiles: if profiles.is_empty() {
                     Vec::new()
@@ -423,11 +494,12 @@ fn execute(cli: Cli) -> Result<i32> {
                 sources,
                 window,
                 lookup,
+                athena,
                 spool: spool.clone(),
             };
             let Some(format) = format else {
                 // The console pulls in the background, with progress, cancel and coverage.
-                crate::tui::run(crate::tui::Start::Live(request))?;
+                crate::tui::run(crate::tui::Start::Live(Box::new(request)))?;
                 return Ok(0);
             };
             let coverage = crate::live::fetch(&request, &Default::default())?;

@@ -29,6 +29,12 @@ impl Capture {
             .unwrap_or_default()
     }
 
+    pub fn push_body(&self, body: Vec<u8>) {
+        if let Ok(mut captured) = self.inner.lock() {
+            captured.bodies.push(body);
+        }
+    }
+
     pub fn throttled(&self) -> usize {
         self.inner.lock().map(|c| c.throttled).unwrap_or_default()
     }

@@ -11,15 +11,22 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub enum LiveSource {
     GuardDuty,
     CloudTrail,
+    /// A query pushed down to Athena over the CloudTrail table.
+    Athena,
 }
 
 impl LiveSource {
-    pub const ALL: [LiveSource; 2] = [LiveSource::GuardDuty, LiveSource::CloudTrail];
+    pub const ALL: [LiveSource; 3] = [
+        LiveSource::GuardDuty,
+        LiveSource::CloudTrail,
+        LiveSource::Athena,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             LiveSource::GuardDuty => "guardduty",
             LiveSource::CloudTrail => "cloudtrail",
+            LiveSource::Athena => "athena",
         }
     }
 }
@@ -45,6 +52,8 @@ pub enum State {
     Done {
         events: usize,
         throttled: usize,
+        /// What an Athena query read (what it costs).
+        scanned: Option<u64>,
     },
     /// The service is not set up there, e.g. no GuardDuty detector.
     NotEnabled(String),
@@ -61,8 +70,16 @@ impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             State::Running => f.write_str("running"),
-            State::Done { events: 0, .. } => f.write_str("done, 0 results"),
-            State::Done { events, throttled } => {
+            State::Done {
+                events: 0,
+                scanned: None,
+                ..
+            } => f.write_str("done, 0 results"),
+            State::Done {
+                events,
+                throttled,
+                scanned,
+            } => {
                 let plural = |n: usize| if n == 1 { "" } else { "s" };
                 write!(f, "done ({events} event{}", plural(*events))?;
                 if *throttled > 0 {
@@ -71,6 +88,9 @@ impl fmt::Display for State {
                         ", throttled {throttled} time{} and retried",
                         plural(*throttled)
                     )?;
+                }
+                if let Some(bytes) = scanned {
+                    write!(f, ", {bytes} bytes scanned")?;
                 }
                 f.write_str(")")
             }

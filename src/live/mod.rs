@@ -27,6 +27,16 @@ pub struct Lookup {
     pub value: String,
 }
 
+/// SQL for Athena, against the CloudTrail table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AthenaQuery {
+    pub sql: String,
+    pub database: String,
+    /// `s3://bucket/prefix/` for results, unless the workgroup sets one.
+    pub output: Option<String>,
+    pub workgroup: Option<String>,
+}
+
 /// What to pull: every source, for every profile and region, over a time window.
 #[derive(Debug, Clone)]
 pub struct LiveRequest {
@@ -38,6 +48,8 @@ pub struct LiveRequest {
     /// Nanoseconds, start inclusive, end exclusive.
     pub window: (i64, i64),
     pub lookup: Option<Lookup>,
+    /// The query the Athena source runs.
+    pub athena: Option<AthenaQuery>,
     /// Where responses are written (one folder per source, profile and region).
     pub spool: PathBuf,
 }
@@ -170,11 +182,17 @@ async fn run_source(
         match target.source {
             LiveSource::GuardDuty => sources::guardduty(&config, request, &dir, progress).await,
             LiveSource::CloudTrail => sources::cloudtrail(&config, request, &dir, progress).await,
+            LiveSource::Athena => sources::athena(&config, request, &dir, progress).await,
         }
     };
-    let state = tokio::select! {
-        state = work => state,
-        () = cancelled(progress) => State::Cancelled,
+    let state = if target.source == LiveSource::Athena {
+        // Athena handles cancel itself: it must stop the query it started.
+        work.await
+    } else {
+        tokio::select! {
+            state = work => state,
+            () = cancelled(progress) => State::Cancelled,
+        }
     };
     progress.set(target.entry(state));
 }

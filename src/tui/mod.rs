@@ -37,7 +37,7 @@ pub enum Start {
     Demo,
     Paths(Vec<PathBuf>),
     /// Pull from AWS, then show what came back.
-    Live(crate::live::LiveRequest),
+    Live(Box<crate::live::LiveRequest>),
 }
 
 /// Runs the console until the user quits. The terminal is restored on return and on panic.
@@ -56,7 +56,7 @@ pub fn run(start: Start) -> Result<()> {
         Start::Menu => {}
         Start::Demo => app.open_demo(),
         Start::Paths(paths) => app.open(paths, "files".into()),
-        Start::Live(request) => app.pull(request),
+        Start::Live(request) => app.pull(*request),
     }
     let theme = Theme::from_env();
     // try_init installs a panic hook that restores the terminal before the message prints.
