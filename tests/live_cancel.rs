@@ -1,5 +1,6 @@
-//! Cancelling a live pull while AWS is slow: every source stops at once and says so. (A binary of
-//! its own: the SDK reads the emulator's address from the process environment.)
+//! Cancelling a live pull while AWS is slow, or while an Athena query runs: every source stops at
+//! once and says so. (A binary of its own: the SDK reads the emulator's address from the process
+//! environment.)
 
 mod emulator;
 
@@ -34,12 +35,41 @@ fn cancel_stops_a_slow_pull_at_once() {
         athena: None,
         spool: spool.path().to_path_buf(),
     };
+    assert_eq!(cancel_after(&request, 1500), State::Cancelled);
+
+    // An Athena query that stays queued: cancel stops the query itself, not only the wait.
+    emulator.call(
+        "POST",
+        "/moto-api/state-manager/set-transition",
+        &json!({"model_name": "athena::execution", "transition": {"progression": "manual", "times": 1000}}),
+    );
+    let athena = LiveRequest {
+        sources: vec![LiveSource::Athena],
+        athena: Some(live::AthenaQuery {
+            sql: "SELECT eventtime FROM cloudtrail_logs".into(),
+            database: "default".into(),
+            output: Some("s3://casebook-results/".into()),
+            workgroup: None,
+        }),
+        ..request
+    };
+    assert_eq!(cancel_after(&athena, 1000), State::Cancelled);
+    let stopped = emulator
+        .requests()
+        .iter()
+        .any(|r| r["operation"] == "StopQueryExecution");
+    assert!(stopped, "the query was stopped in Athena");
+}
+
+/// Runs the request, cancels it after `millis`, and returns the first source's state; the
+/// cancel must take effect within three seconds.
+fn cancel_after(request: &LiveRequest, millis: u64) -> State {
     let progress = Arc::new(LiveProgress::default());
     let worker = {
-        let progress = Arc::clone(&progress);
+        let (request, progress) = (request.clone(), Arc::clone(&progress));
         std::thread::spawn(move || live::fetch(&request, &progress))
     };
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(millis));
     assert_eq!(progress.coverage()[0].state, State::Running);
     let cancelled_at = Instant::now();
     progress.cancel();
@@ -49,5 +79,5 @@ fn cancel_stops_a_slow_pull_at_once() {
         "cancel took {:?}",
         cancelled_at.elapsed()
     );
-    assert_eq!(coverage[0].state, State::Cancelled);
+    coverage[0].state.clone()
 }

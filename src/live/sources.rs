@@ -403,3 +403,41 @@ fn record_of_row(columns: &[String], values: &[Option<&str>]) -> serde_json::Val
     record.insert("athenaRow".into(), Value::Object(row));
     Value::Object(record)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_athena_row_becomes_a_cloudtrail_record_and_keeps_every_column() {
+        let columns: Vec<String> = [
+            "eventTime",
+            "eventname",
+            "principal",
+            "requestparameters",
+            "n",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let record = record_of_row(
+            &columns,
+            &[
+                Some("2026-11-18T03:04:40Z"),
+                Some("PutBucketPolicy"),
+                Some("arn:aws:iam::1:user/mallory"),
+                Some(r#"{"bucketName":"orders"}"#),
+                Some("42"),
+            ],
+        );
+        assert_eq!(record["eventTime"], "2026-11-18T03:04:40Z");
+        assert_eq!(record["eventName"], "PutBucketPolicy");
+        assert_eq!(record["userIdentity"]["arn"], "arn:aws:iam::1:user/mallory");
+        assert_eq!(record["requestParameters"]["bucketName"], "orders");
+        assert_eq!(record["athenaRow"]["n"], "42");
+        let aggregate = record_of_row(&["n".to_owned()], &[Some("7")]);
+        assert!(
+            aggregate.get("eventTime").is_none(),
+            "a count is not an event"
+        );
+    }
+}
