@@ -22,6 +22,17 @@ fn millis(nanos: i64) -> i64 {
     nanos / (NANOS_PER_SEC / 1000)
 }
 
+/// Sends an SDK request with the pages' interceptor; an error ends the source in the state it
+/// tells of. (A macro: every operation's builder is its own type.)
+macro_rules! send {
+    ($pages:expr, $request:expr) => {
+        match $request.customize().interceptor($pages.ask()).send().await {
+            Ok(output) => output,
+            Err(error) => return state_of(&error),
+        }
+    };
+}
+
 /// A source's responses on their way to its spool folder, with its counts.
 struct Pages<'a> {
     dir: &'a Path,
@@ -95,17 +106,7 @@ pub async fn guardduty(
     let mut detectors = Vec::new();
     let mut token = None;
     loop {
-        let output = match client
-            .list_detectors()
-            .set_next_token(token)
-            .customize()
-            .interceptor(pages.ask())
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error) => return state_of(&error),
-        };
+        let output = send!(pages, client.list_detectors().set_next_token(token));
         detectors.extend(output.detector_ids().iter().cloned());
         token = output.next_token().map(str::to_owned);
         if token.is_none() {
@@ -129,34 +130,24 @@ pub async fn guardduty(
     for detector in &detectors {
         let mut token = None;
         loop {
-            let listed = match client
-                .list_findings()
-                .detector_id(detector)
-                .finding_criteria(criteria.clone())
-                .max_results(FINDINGS_PER_CALL as i32)
-                .set_next_token(token)
-                .customize()
-                .interceptor(pages.ask())
-                .send()
-                .await
-            {
-                Ok(listed) => listed,
-                Err(error) => return state_of(&error),
-            };
+            let listed = send!(
+                pages,
+                client
+                    .list_findings()
+                    .detector_id(detector)
+                    .finding_criteria(criteria.clone())
+                    .max_results(FINDINGS_PER_CALL as i32)
+                    .set_next_token(token)
+            );
             pages.discard();
             for ids in listed.finding_ids().chunks(FINDINGS_PER_CALL) {
-                let found = match client
-                    .get_findings()
-                    .detector_id(detector)
-                    .set_finding_ids(Some(ids.to_vec()))
-                    .customize()
-                    .interceptor(pages.ask())
-                    .send()
-                    .await
-                {
-                    Ok(found) => found,
-                    Err(error) => return state_of(&error),
-                };
+                let found = send!(
+                    pages,
+                    client
+                        .get_findings()
+                        .detector_id(detector)
+                        .set_finding_ids(Some(ids.to_vec()))
+                );
                 if let Err(state) = pages.keep(found.findings().len()) {
                     return state;
                 }
@@ -198,21 +189,16 @@ pub async fn cloudtrail(
     let mut token = None;
     loop {
         pacing.tick().await;
-        let output = match client
-            .lookup_events()
-            .start_time(DateTime::from_millis(millis(start)))
-            .end_time(DateTime::from_millis(millis(end)))
-            .set_lookup_attributes(attribute.clone().map(|a| vec![a]))
-            .max_results(50)
-            .set_next_token(token)
-            .customize()
-            .interceptor(pages.ask())
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error) => return state_of(&error),
-        };
+        let output = send!(
+            pages,
+            client
+                .lookup_events()
+                .start_time(DateTime::from_millis(millis(start)))
+                .end_time(DateTime::from_millis(millis(end)))
+                .set_lookup_attributes(attribute.clone().map(|a| vec![a]))
+                .max_results(50)
+                .set_next_token(token)
+        );
         if let Err(state) = pages.keep(output.events().len()) {
             return state;
         }
@@ -239,42 +225,29 @@ pub async fn athena(
     };
     let client = aws_sdk_athena::Client::new(config);
     let mut pages = Pages::new(dir, progress);
-    let started = client
-        .start_query_execution()
-        .query_string(&query.sql)
-        .query_execution_context(
-            QueryExecutionContext::builder()
-                .database(&query.database)
-                .build(),
-        )
-        .set_result_configuration(
-            query
-                .output
-                .as_ref()
-                .map(|o| ResultConfiguration::builder().output_location(o).build()),
-        )
-        .set_work_group(query.workgroup.clone())
-        .customize()
-        .interceptor(pages.ask())
-        .send()
-        .await;
-    let id = match started {
-        Ok(started) => started.query_execution_id().unwrap_or_default().to_owned(),
-        Err(error) => return state_of(&error),
-    };
+    let started = send!(
+        pages,
+        client
+            .start_query_execution()
+            .query_string(&query.sql)
+            .query_execution_context(
+                QueryExecutionContext::builder()
+                    .database(&query.database)
+                    .build(),
+            )
+            .set_result_configuration(
+                query
+                    .output
+                    .as_ref()
+                    .map(|o| ResultConfiguration::builder().output_location(o).build()),
+            )
+            .set_work_group(query.workgroup.clone())
+    );
+    let id = started.query_execution_id().unwrap_or_default().to_owned();
     let mut wait = Duration::from_millis(100);
     let scanned = loop {
-        let polled = client
-            .get_query_execution()
-            .query_execution_id(&id)
-            .customize()
-            .interceptor(pages.ask())
-            .send()
-            .await;
-        let execution = match polled {
-            Ok(polled) => polled.query_execution().cloned(),
-            Err(error) => return state_of(&error),
-        };
+        let polled = send!(pages, client.get_query_execution().query_execution_id(&id));
+        let execution = polled.query_execution().cloned();
         let status = execution.as_ref().and_then(|e| e.status());
         match status.and_then(|s| s.state()) {
             Some(QueryExecutionState::Succeeded) => {
@@ -305,18 +278,13 @@ pub async fn athena(
     let mut token = None;
     let mut columns: Vec<String> = Vec::new();
     loop {
-        let results = match client
-            .get_query_results()
-            .query_execution_id(&id)
-            .set_next_token(token)
-            .customize()
-            .interceptor(pages.ask())
-            .send()
-            .await
-        {
-            Ok(results) => results,
-            Err(error) => return state_of(&error),
-        };
+        let results = send!(
+            pages,
+            client
+                .get_query_results()
+                .query_execution_id(&id)
+                .set_next_token(token)
+        );
         pages.discard();
         let Some(set) = results.result_set() else {
             break;
