@@ -14,6 +14,9 @@ and a test API under /_casebook/ (never an AWS path):
 - POST /_casebook/guardduty/findings  {"region", "findings": [GuardDuty finding JSON, camelCase]}
       (the first seed of a region creates its detector in moto)
 - POST /_casebook/cloudtrail/events   {"region", "events": [CloudTrail records]}
+- POST /_casebook/logs/events        {"region", "group", "stream", "events": [{"timestamp", "message"}]}
+- POST /_casebook/page-size         {"operation", "size"}: caps the page size of a JSON operation,
+      as AWS caps pages by bytes (FilterLogEvents)
 - POST /_casebook/faults              {"service", "operation"?, "region"?, "kind", "times"?, "delay_ms"?}
       kind: throttle | denied | expired | slow; the next `times` matching requests get it
 - GET  /_casebook/requests            what was asked: [{"service", "operation", "region", "time",
@@ -57,6 +60,7 @@ class State:
         self.events = {}  # region -> [record]
         self.faults = []
         self.requests = []
+        self.page_sizes = {}  # operation -> size
 
 
 STATE = State()
@@ -239,6 +243,17 @@ def test_api(request):
             STATE.findings.setdefault(region, []).extend(body["findings"])
         elif request.path == "/_casebook/cloudtrail/events":
             STATE.events.setdefault(body["region"], []).extend(body["events"])
+        elif request.path == "/_casebook/logs/events":
+            from moto.core import DEFAULT_ACCOUNT_ID
+            from moto.logs.models import logs_backends
+            backend = logs_backends[DEFAULT_ACCOUNT_ID][body["region"]]
+            if body["group"] not in backend.groups:
+                backend.create_log_group(body["group"], {})
+            if body["stream"] not in backend.groups[body["group"]].streams:
+                backend.create_log_stream(body["group"], body["stream"])
+            backend.put_log_events(body["group"], body["stream"], body["events"])
+        elif request.path == "/_casebook/page-size":
+            STATE.page_sizes[body["operation"]] = int(body["size"])
         elif request.path == "/_casebook/faults":
             body.setdefault("times", 1)
             STATE.faults.append(body)
@@ -256,12 +271,18 @@ class Emulator:
     def __call__(self, environ, start_response):
         # The body is read once here; moto gets it back as a fresh stream.
         body = Request(environ).get_data()
+        request = Request(environ)
+        service, operation, region = describe(request)
+        size = STATE.page_sizes.get(operation)
+        if size and request.headers.get("X-Amz-Target"):
+            params = json.loads(body or b"{}")
+            params["limit"] = min(int(params.get("limit", size)), size)
+            body = json.dumps(params).encode()
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         request = Request(environ)
         if request.path.startswith("/_casebook/"):
             return test_api(request)(environ, start_response)
-        service, operation, region = describe(request)
         asked = {"service": service, "operation": operation, "region": region, "time": time.time()}
         if request.headers.get("X-Amz-Target"):
             # JSON-protocol parameters, for tests that check what was asked (SQL, criteria).

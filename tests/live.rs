@@ -20,7 +20,11 @@ fn live(emulator: &Emulator, args: &[&str]) -> (i32, Vec<Value>, String) {
         .unwrap()
         .envs(emulator.env())
         .arg("live")
-        .args(WINDOW)
+        .args(if args.contains(&"--since") {
+            &[][..]
+        } else {
+            &WINDOW[..]
+        })
         .args(args)
         .args(["--format", "jsonl", "--spool"])
         .arg(spool.path())
@@ -288,4 +292,62 @@ fn a_saved_query_is_pushed_down_to_athena_and_its_rows_come_back_as_events() {
         "{sql}"
     );
     assert!(sql.contains("0.0.0.0/0"), "{sql}");
+}
+
+#[test]
+fn log_groups_are_read_page_by_page_into_the_timeline() {
+    let emulator = Emulator::start();
+    // CloudWatch Logs refuses events older than 14 days: these were ingested minutes ago.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let audit = |i: usize| {
+        json!({
+            "timestamp": now_ms - 600_000 + i as u64 * 1000,
+            "message": json!({
+                "kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": format!("a{i}"),
+                "stage": "ResponseComplete", "verb": "get", "requestURI": "/api/v1/namespaces/shop/pods",
+                "user": {"username": "dev@acme.example"}, "sourceIPs": ["10.0.5.21"],
+                "objectRef": {"resource": "pods", "namespace": "shop"},
+                "responseStatus": {"code": 200},
+                "requestReceivedTimestamp": format!("2026-11-18T02:00:{:02}.000000Z", i % 60)
+            }).to_string()
+        })
+    };
+    emulator.call(
+        "POST",
+        "/_casebook/logs/events",
+        &json!({"region": "eu-west-1", "group": "/aws/eks/prod/cluster", "stream": "kube-apiserver-audit-1",
+                "events": (0..25).map(audit).collect::<Vec<_>>()}),
+    );
+    emulator.call(
+        "POST",
+        "/_casebook/page-size",
+        &json!({"operation": "FilterLogEvents", "size": 10}),
+    );
+    let (code, events, stderr) = live(
+        &emulator,
+        &[
+            "--regions",
+            "eu-west-1",
+            "--sources",
+            "logs",
+            "--log-group",
+            "/aws/eks/prod/cluster",
+            "--since",
+            "-1h",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(events.len(), 25, "{stderr}");
+    assert!(events.iter().all(|e| e["source"] == "k8s_audit"));
+    assert_eq!(
+        requests_of(&emulator, "FilterLogEvents", "eu-west-1").len(),
+        3
+    );
+    assert!(
+        stderr.contains("logs        default       eu-west-1       done (25 events)"),
+        "{stderr}"
+    );
 }

@@ -33,6 +33,7 @@ fn cancel_stops_a_slow_pull_at_once() {
         window: (0, i64::MAX / 2),
         lookup: None,
         athena: None,
+        log_groups: Vec::new(),
         spool: spool.path().to_path_buf(),
     };
     assert_eq!(cancel_after(&request, 1500), State::Cancelled);

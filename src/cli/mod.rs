@@ -135,6 +135,9 @@ enum Command {
         spool: Option<PathBuf>,
         #[command(flatten)]
         athena: AthenaArgs,
+        /// A CloudWatch Logs group to read (repeatable; adds the logs source).
+        #[arg(long = "log-group", value_name = "GROUP")]
+        log_groups: Vec<String>,
         /// Print the events (table, jsonl or csv) instead of opening the console.
         #[arg(long, value_enum)]
         format: Option<output::Format>,
@@ -451,6 +454,7 @@ fn execute(cli: Cli) -> Result<i32> {
             lookup,
             spool,
             athena,
+            log_groups,
             format,
             limit,
         } => {
@@ -484,6 +488,9 @@ fn execute(cli: Cli) -> Result<i32> {
             if athena.is_some() && !sources.contains(&crate::live::LiveSource::Athena) {
                 sources.push(crate::live::LiveSource::Athena);
             }
+            if !log_groups.is_empty() && !sources.contains(&crate::live::LiveSource::Logs) {
+                sources.push(crate::live::LiveSource::Logs);
+            }
             let request = crate::live::LiveRequest {
                 profiles: if profiles.is_empty() {
                     Vec::new()
@@ -495,6 +502,7 @@ fn execute(cli: Cli) -> Result<i32> {
                 window,
                 lookup,
                 athena,
+                log_groups,
                 spool: spool.clone(),
             };
             let Some(format) = format else {

@@ -13,13 +13,16 @@ pub enum LiveSource {
     CloudTrail,
     /// A query pushed down to Athena over the CloudTrail table.
     Athena,
+    /// CloudWatch Logs groups (container, Kubernetes audit, flow logs...).
+    Logs,
 }
 
 impl LiveSource {
-    pub const ALL: [LiveSource; 3] = [
+    pub const ALL: [LiveSource; 4] = [
         LiveSource::GuardDuty,
         LiveSource::CloudTrail,
         LiveSource::Athena,
+        LiveSource::Logs,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -27,6 +30,7 @@ impl LiveSource {
             LiveSource::GuardDuty => "guardduty",
             LiveSource::CloudTrail => "cloudtrail",
             LiveSource::Athena => "athena",
+            LiveSource::Logs => "logs",
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct LiveRequest {
     pub lookup: Option<Lookup>,
     /// The query the Athena source runs.
     pub athena: Option<AthenaQuery>,
+    /// The CloudWatch Logs groups the logs source reads.
+    pub log_groups: Vec<String>,
     /// Where responses are written (one folder per source, profile and region).
     pub spool: PathBuf,
 }
@@ -183,6 +185,7 @@ async fn run_source(
             LiveSource::GuardDuty => sources::guardduty(&config, request, &dir, progress).await,
             LiveSource::CloudTrail => sources::cloudtrail(&config, request, &dir, progress).await,
             LiveSource::Athena => sources::athena(&config, request, &dir, progress).await,
+            LiveSource::Logs => sources::logs(&config, request, &dir, progress).await,
         }
     };
     let state = if target.source == LiveSource::Athena {

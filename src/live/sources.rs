@@ -325,6 +325,44 @@ pub async fn athena(
     pages.done(scanned)
 }
 
+/// CloudWatch Logs: every event of each group in the window (FilterLogEvents pages, kept as
+/// `aws logs filter-log-events` writes them, which the loaders read).
+pub async fn logs(
+    config: &SdkConfig,
+    request: &LiveRequest,
+    dir: &Path,
+    progress: &LiveProgress,
+) -> State {
+    if request.log_groups.is_empty() {
+        return State::Failed("no log group: give --log-group".into());
+    }
+    let client = aws_sdk_cloudwatchlogs::Client::new(config);
+    let mut pages = Pages::new(dir, progress);
+    let (start, end) = request.window;
+    for group in &request.log_groups {
+        let mut token = None;
+        loop {
+            let output = send!(
+                pages,
+                client
+                    .filter_log_events()
+                    .log_group_name(group)
+                    .start_time(millis(start))
+                    .end_time(millis(end))
+                    .set_next_token(token)
+            );
+            if let Err(state) = pages.keep(output.events().len()) {
+                return state;
+            }
+            token = output.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    pages.done(None)
+}
+
 /// One Athena row of the CloudTrail table as a CloudTrail record: known columns (or the
 /// aliases the shipped queries use) go where CloudTrail puts them; the whole row is kept.
 fn record_of_row(columns: &[String], values: &[Option<&str>]) -> serde_json::Value {

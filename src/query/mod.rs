@@ -68,7 +68,7 @@ pub struct Query {
     /// Conditions on the original record, all of which must hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub record: Vec<RecordCondition>,
-    /// Only events in bursts: at least `count` events of one entity within `within`.
+    /// Only events in bursts (see [`Threshold`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
