@@ -255,12 +255,13 @@ impl Query {
     /// Parses and validates one query file's text; `file` names it in errors, and the query's
     /// `name` must be the file's stem.
     pub fn parse(file: &str, text: &str) -> Result<Query, QueryError> {
-        let query: Query = toml::from_str(text).map_err(|error| QueryError {
-            file: file.to_owned(),
-            line: error
-                .span()
-                .map_or(0, |span| crate::text::line_of(text, span.start)),
-            message: error.message().to_owned(),
+        let query: Query = toml::from_str(text).map_err(|error| {
+            let (line, message) = crate::text::toml_error(text, &error);
+            QueryError {
+                file: file.to_owned(),
+                line,
+                message,
+            }
         })?;
         query.validate().map_err(|(field, message)| QueryError {
             file: file.to_owned(),

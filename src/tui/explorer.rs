@@ -328,9 +328,14 @@ impl Explorer {
 
     /// Selects the first shown event at or after `time` and centres it.
     fn select_moment(&mut self, time: Option<i64>) {
-        self.selected = time.map_or(0, |time| self.first_row_at_or_after(time));
-        self.selected = self.selected.min(self.shown.len().saturating_sub(1));
-        self.offset = self.selected.saturating_sub(self.page / 2);
+        let position = time.map_or(0, |time| self.first_row_at_or_after(time));
+        self.select_centred(position.min(self.shown.len().saturating_sub(1)));
+    }
+
+    /// Selects a shown position and scrolls it to the middle of the page.
+    fn select_centred(&mut self, position: usize) {
+        self.selected = position;
+        self.offset = position.saturating_sub(self.page / 2);
         self.scroll_to_selection();
     }
 
@@ -388,9 +393,7 @@ impl Explorer {
         );
         // Shown rows are timeline positions in time order, so sorted.
         if let Ok(position) = self.shown.binary_search(&link.row) {
-            self.selected = position;
-            self.offset = position.saturating_sub(self.page / 2);
-            self.scroll_to_selection();
+            self.select_centred(position);
         }
         true
     }

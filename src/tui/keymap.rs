@@ -416,13 +416,11 @@ impl Keymap {
             message,
         };
         let parsed: KeymapFile = toml::from_str(text).map_err(|error| {
-            let line = error
-                .span()
-                .map_or(0, |span| crate::text::line_of(text, span.start));
+            let (line, message) = crate::text::toml_error(text, &error);
             KeymapError {
                 file: file.to_owned(),
                 line,
-                message: error.message().to_owned(),
+                message,
             }
         })?;
         for (mode, section) in parsed.sections() {
@@ -498,12 +496,13 @@ fn user_preset(text: &str, file: &str) -> Result<(String, usize), KeymapError> {
     struct Head {
         preset: Option<Spanned<String>>,
     }
-    let head: Head = toml::from_str(text).map_err(|error| KeymapError {
-        file: file.to_owned(),
-        line: error
-            .span()
-            .map_or(0, |span| crate::text::line_of(text, span.start)),
-        message: error.message().to_owned(),
+    let head: Head = toml::from_str(text).map_err(|error| {
+        let (line, message) = crate::text::toml_error(text, &error);
+        KeymapError {
+            file: file.to_owned(),
+            line,
+            message,
+        }
     })?;
     Ok(match head.preset {
         Some(preset) => (
