@@ -8,6 +8,14 @@ to it over HTTP exactly as it talks to AWS:
 - GuardDuty ListFindings / GetFindings (restJson1), over findings seeded per region;
 - CloudTrail LookupEvents (awsJson1_1), over events seeded per region, with its one lookup
   attribute, time range and pages;
+- Config GetResourceConfigHistory and SelectResourceConfig (awsJson1_1), over items seeded per
+  region (moto knows few resource types and writes times the SDK rejects): history by resource,
+  time range (at most seven days, as AWS) and pages; the advanced query answers every seeded
+  resource, in pages;
+- Security Hub GetFindings (restJson1), over findings seeded per region, with the UpdatedAt
+  filter and pages (moto ignores filters);
+- CloudWatch Logs StopQuery (moto runs Insights queries at once and has no StopQuery);
+- Account ListRegions (restJson1), over a configurable list of enabled regions;
 
 and a test API under /_casebook/ (never an AWS path):
 
@@ -15,10 +23,15 @@ and a test API under /_casebook/ (never an AWS path):
       (the first seed of a region creates its detector in moto)
 - POST /_casebook/cloudtrail/events   {"region", "events": [CloudTrail records]}
 - POST /_casebook/logs/events        {"region", "group", "stream", "events": [{"timestamp", "message"}]}
+- POST /_casebook/config/items       {"region", "items": [configuration items as the API returns them]}
+- POST /_casebook/securityhub/findings {"region", "findings": [ASFF findings]}
+- POST /_casebook/regions             {"regions": [enabled region names]}
 - POST /_casebook/page-size         {"operation", "size"}: caps the page size of a JSON operation,
-      as AWS caps pages by bytes (FilterLogEvents)
+      as AWS caps pages by bytes (FilterLogEvents, GetResourceConfigHistory), and pages Athena's
+      GetQueryResults, which moto answers in one
 - POST /_casebook/faults              {"service", "operation"?, "region"?, "kind", "times"?, "delay_ms"?}
-      kind: throttle | denied | expired | slow; the next `times` matching requests get it
+      kind: throttle | denied | expired | not-subscribed | slow | running; the next `times` matching requests get
+      it (running: a Logs Insights query still running)
 - GET  /_casebook/requests            what was asked: [{"service", "operation", "region", "time",
                                       "params" (JSON protocols)}]
 - POST /_casebook/reset               forget seeds, faults and the request log
@@ -46,6 +59,8 @@ ERRORS = {
     "throttle": (400, "ThrottlingException", "Rate exceeded"),
     "denied": (403, "AccessDeniedException", "User is not authorized to perform this action"),
     "expired": (400, "ExpiredTokenException", "The security token included in the request is expired"),
+    "not-subscribed": (401, "InvalidAccessException",
+                       "Account 123456789012 is not subscribed to AWS Security Hub"),
 }
 REST_THROTTLE_STATUS = 429
 
@@ -58,6 +73,9 @@ class State:
     def reset(self):
         self.findings = {}  # region -> [finding]
         self.events = {}  # region -> [record]
+        self.config_items = {}  # region -> [configuration item]
+        self.hub_findings = {}  # region -> [ASFF finding]
+        self.enabled_regions = ["us-east-1", "eu-west-1"]
         self.faults = []
         self.requests = []
         self.page_sizes = {}  # operation -> size
@@ -91,6 +109,10 @@ def describe(request):
             operation = "GetFindings" if found.group(2) else "ListFindings"
         elif request.path == "/detector" and request.method == "GET":
             operation = "ListDetectors"
+    elif service == "securityhub" and request.path == "/findings":
+        operation = "GetFindings"
+    elif service == "account" and request.path == "/listRegions":
+        operation = "ListRegions"
     return service, operation, region
 
 
@@ -227,6 +249,77 @@ def lookup_events(request, region):
     return json_response(answer, headers={"Content-Type": "application/x-amz-json-1.1"})
 
 
+def config_history(request, region):
+    body = json.loads(request.get_data() or b"{}")
+    earlier, later = body.get("earlierTime"), body.get("laterTime")
+    if earlier is not None and later is not None and later - earlier > 7 * 24 * 3600:
+        return json_response({"__type": "InvalidTimeRangeException",
+                              "message": "The time range spans more than seven days"}, 400)
+    with STATE.lock:
+        items = [i for i in STATE.config_items.get(region, [])
+                 if i["resourceType"] == body.get("resourceType")
+                 and i["resourceId"] == body.get("resourceId")]
+    if not items:
+        return json_response({"__type": "ResourceNotDiscoveredException",
+                              "message": "Resource is not discovered"}, 400)
+    items = [i for i in items
+             if (earlier is None or i["configurationItemCaptureTime"] >= earlier)
+             and (later is None or i["configurationItemCaptureTime"] <= later)]
+    items.sort(key=lambda i: i["configurationItemCaptureTime"],
+               reverse=body.get("chronologicalOrder") != "Forward")
+    chunk, token = page(items, body.get("nextToken"), min(int(body.get("limit") or 10), 100))
+    answer = {"configurationItems": chunk}
+    if token:
+        answer["nextToken"] = token
+    return json_response(answer)
+
+
+def config_select(request, region):
+    body = json.loads(request.get_data() or b"{}")
+    with STATE.lock:
+        items = STATE.config_items.get(region, [])
+        resources = sorted({(i["resourceType"], i["resourceId"]) for i in items})
+    rows = [json.dumps({"resourceType": t, "resourceId": r}) for t, r in resources]
+    chunk, token = page(rows, body.get("NextToken"), min(int(body.get("Limit") or 100), 100))
+    answer = {"Results": chunk, "QueryInfo": {"SelectFields": [{"Name": "resourceType"},
+                                                               {"Name": "resourceId"}]}}
+    if token:
+        answer["NextToken"] = token
+    return json_response(answer)
+
+
+def hub_findings(request, region):
+    body = json.loads(request.get_data() or b"{}")
+    ranges = (body.get("Filters") or {}).get("UpdatedAt") or []
+
+    def keep(finding):
+        at = epoch_ms(finding["UpdatedAt"])
+        return all((not r.get("Start") or at >= epoch_ms(r["Start"]))
+                   and (not r.get("End") or at <= epoch_ms(r["End"])) for r in ranges)
+
+    with STATE.lock:
+        findings = [f for f in STATE.hub_findings.get(region, []) if keep(f)]
+    chunk, token = page(findings, body.get("NextToken"), min(int(body.get("MaxResults") or 100), 100))
+    answer = {"Findings": chunk}
+    if token:
+        answer["NextToken"] = token
+    return json_response(answer)
+
+
+def list_regions(request):
+    body = json.loads(request.get_data() or b"{}")
+    wanted = body.get("RegionOptStatusContains") or ["ENABLED", "ENABLED_BY_DEFAULT", "DISABLED"]
+    with STATE.lock:
+        enabled = list(STATE.enabled_regions)
+    regions = [{"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"} for r in enabled]
+    regions = [r for r in regions if r["RegionOptStatus"] in wanted]
+    chunk, token = page(regions, body.get("NextToken"), int(body.get("MaxResults") or 50))
+    answer = {"Regions": chunk}
+    if token:
+        answer["NextToken"] = token
+    return json_response(answer)
+
+
 def test_api(request):
     body = json.loads(request.get_data() or b"{}") if request.method == "POST" else {}
     with STATE.lock:
@@ -252,6 +345,12 @@ def test_api(request):
             if body["stream"] not in backend.groups[body["group"]].streams:
                 backend.create_log_stream(body["group"], body["stream"])
             backend.put_log_events(body["group"], body["stream"], body["events"])
+        elif request.path == "/_casebook/config/items":
+            STATE.config_items.setdefault(body["region"], []).extend(body["items"])
+        elif request.path == "/_casebook/securityhub/findings":
+            STATE.hub_findings.setdefault(body["region"], []).extend(body["findings"])
+        elif request.path == "/_casebook/regions":
+            STATE.enabled_regions = list(body["regions"])
         elif request.path == "/_casebook/page-size":
             STATE.page_sizes[body["operation"]] = int(body["size"])
         elif request.path == "/_casebook/faults":
@@ -292,15 +391,47 @@ class Emulator:
         fault = take_fault(service, operation, region)
         if fault and fault["kind"] == "slow":
             time.sleep(fault.get("delay_ms", 5000) / 1000)
+        elif fault and fault["kind"] == "running":
+            return json_response({"status": "Running", "results": [], "statistics": {}})(
+                environ, start_response)
         elif fault:
-            rest = service == "guardduty"
+            rest = service in ("guardduty", "securityhub", "account")
             return aws_error(fault["kind"], rest)(environ, start_response)
         if service == "guardduty" and operation in ("ListFindings", "GetFindings"):
             return guardduty(request, operation, region)(environ, start_response)
         if service == "cloudtrail" and operation == "LookupEvents":
             return lookup_events(request, region)(environ, start_response)
+        if service == "config" and operation == "GetResourceConfigHistory":
+            return config_history(request, region)(environ, start_response)
+        if service == "config" and operation == "SelectResourceConfig":
+            return config_select(request, region)(environ, start_response)
+        if service == "securityhub" and operation == "GetFindings":
+            return hub_findings(request, region)(environ, start_response)
+        if service == "account" and operation == "ListRegions":
+            return list_regions(request)(environ, start_response)
+        if service == "logs" and operation == "StopQuery":
+            return json_response({"success": True})(environ, start_response)
         environ["wsgi.input"] = io.BytesIO(body)
+        if service == "athena" and operation == "GetQueryResults" and size:
+            return self.athena_page(environ, start_response, json.loads(body or b"{}"), size)
         return self.moto(environ, start_response)
+
+    def athena_page(self, environ, start_response, params, size):
+        """moto's whole answer, cut into pages of `size` rows with Athena's NextToken."""
+        answer = {}
+
+        def keep_status(status, headers, exc_info=None):
+            answer["status"] = status
+        chunks = self.moto(environ, keep_status)
+        whole = json.loads(b"".join(chunks) or b"{}")
+        if not answer["status"].startswith("200"):
+            return json_response(whole, int(answer["status"][:3]))(environ, start_response)
+        result_set = whole.get("ResultSet", {})
+        rows, token = page(result_set.get("Rows", []), params.get("NextToken"), size)
+        result_set["Rows"] = rows
+        if token:
+            whole["NextToken"] = token
+        return json_response(whole)(environ, start_response)
 
 
 def main():

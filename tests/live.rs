@@ -3,58 +3,8 @@
 
 mod emulator;
 
-use assert_cmd::Command;
-use emulator::{Emulator, at, finding, trail_event};
+use emulator::{Emulator, at, count, finding, live, requests_of, trail_event};
 use serde_json::{Value, json};
-
-const WINDOW: [&str; 4] = [
-    "--since",
-    "2026-11-18T00:00:00Z",
-    "--until",
-    "2026-11-18T06:00:00Z",
-];
-
-fn live(emulator: &Emulator, args: &[&str]) -> (i32, Vec<Value>, String) {
-    let spool = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("casebook")
-        .unwrap()
-        .envs(emulator.env())
-        .arg("live")
-        .args(if args.contains(&"--since") {
-            &[][..]
-        } else {
-            &WINDOW[..]
-        })
-        .args(args)
-        .args(["--format", "jsonl", "--spool"])
-        .arg(spool.path())
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let events = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    (output.status.code().unwrap_or(-1), events, stderr)
-}
-
-fn count(events: &[Value], source: &str, region: &str) -> usize {
-    events
-        .iter()
-        .filter(|e| e["source"] == source && e["region"] == region)
-        .count()
-}
-
-fn requests_of(emulator: &Emulator, operation: &str, region: &str) -> Vec<f64> {
-    emulator
-        .requests()
-        .iter()
-        .filter(|r| r["operation"] == operation && r["region"] == region)
-        .filter_map(|r| r["time"].as_f64())
-        .collect()
-}
 
 /// 120 findings in us-east-1 and 3 in eu-west-1; 120 CloudTrail events in eu-west-1 and 5 in
 /// us-east-1: three pages where there are many.

@@ -4,6 +4,7 @@
 //! bad filter. Every skipped file or record is named on stderr with its reason.
 
 mod entity;
+mod live;
 mod output;
 mod queries;
 mod stats;
@@ -109,42 +110,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
-    /// Pull findings and API calls from AWS (credentials, profiles, regions and endpoints as the
-    /// AWS CLI resolves them) and show the merged timeline; the coverage report goes to stderr.
-    Live {
-        /// A profile of the AWS config files (repeatable: several accounts in one session).
-        #[arg(long = "profile", value_name = "NAME")]
-        profiles: Vec<String>,
-        /// Regions, comma-separated (default: each profile's own).
-        #[arg(long, value_delimiter = ',')]
-        regions: Vec<String>,
-        /// Sources, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "guardduty,cloudtrail")]
-        sources: Vec<crate::live::LiveSource>,
-        /// Start of the window (RFC 3339, a date, or relative like -2h).
-        #[arg(long, default_value = "-24h", allow_hyphen_values = true)]
-        since: String,
-        /// End of the window (default: now).
-        #[arg(long, allow_hyphen_values = true)]
-        until: Option<String>,
-        /// One CloudTrail LookupEvents attribute, e.g. AccessKeyId=ASIA... (the API takes one).
-        #[arg(long, value_name = "KEY=VALUE")]
-        lookup: Option<String>,
-        /// Where AWS's responses are kept (default: a new folder under the cache directory).
-        #[arg(long, value_name = "DIR")]
-        spool: Option<PathBuf>,
-        #[command(flatten)]
-        athena: AthenaArgs,
-        /// A CloudWatch Logs group to read (repeatable; adds the logs source).
-        #[arg(long = "log-group", value_name = "GROUP")]
-        log_groups: Vec<String>,
-        /// Print the events (table, jsonl or csv) instead of opening the console.
-        #[arg(long, value_enum)]
-        format: Option<output::Format>,
-        /// Print at most this many events.
-        #[arg(long)]
-        limit: Option<usize>,
-    },
+    /// Pull findings, API calls, configuration history and logs from AWS (credentials, profiles,
+    /// regions and endpoints as the AWS CLI resolves them) and show the merged timeline; the
+    /// coverage report goes to stderr.
+    Live(Box<live::LiveArgs>),
     /// Saved investigation queries: the shipped pack and your own
     /// ($XDG_CONFIG_HOME/casebook/queries/*.toml).
     Query {
@@ -204,69 +173,6 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=VALUE, found '{text}'"))?;
     Ok((name.trim().to_owned(), value.to_owned()))
-}
-
-/// A hunt pushed down to Athena over the CloudTrail table (adds the athena source).
-#[derive(clap::Args)]
-struct AthenaArgs {
-    /// SQL to run; {table}, {start}, {end}, {start_day} and {end_day} are filled in.
-    #[arg(long, value_name = "SQL", conflicts_with = "query")]
-    athena_sql: Option<String>,
-    /// A saved query's Athena SQL, with its parameters' defaults.
-    #[arg(long, value_name = "NAME")]
-    query: Option<String>,
-    /// The Glue database of the CloudTrail table.
-    #[arg(long, default_value = "default", value_name = "DB")]
-    athena_database: String,
-    /// The CloudTrail table (with partition projection on `timestamp`).
-    #[arg(long, default_value = "cloudtrail_logs", value_name = "TABLE")]
-    athena_table: String,
-    /// Where Athena writes results, s3://bucket/prefix/ (unless the workgroup sets it).
-    #[arg(long, value_name = "S3_URL")]
-    athena_output: Option<String>,
-    #[arg(long, value_name = "NAME")]
-    athena_workgroup: Option<String>,
-}
-
-impl AthenaArgs {
-    /// The query to push down, if any, with its placeholders filled for the window.
-    fn query(&self, window: (i64, i64)) -> Result<Option<crate::live::AthenaQuery>> {
-        let sql = match (&self.athena_sql, &self.query) {
-            (Some(sql), _) => sql.clone(),
-            (None, Some(name)) => {
-                let queries = queries::load_queries();
-                let query = queries
-                    .iter()
-                    .find(|q| &q.name == name)
-                    .ok_or_else(|| UsageError(format!("no query named '{name}'")))?;
-                let athena = query
-                    .athena
-                    .as_ref()
-                    .ok_or_else(|| UsageError(format!("query '{name}' has no Athena push-down")))?;
-                let args = query.args(&[]).map_err(UsageError)?;
-                crate::query::fill(&athena.sql, &args)
-            }
-            (None, None) => return Ok(None),
-        };
-        let day = |t: i64| time::format_rfc3339(t)[..10].replace('-', "/");
-        let second = |t: i64| format!("{}Z", &time::format_rfc3339(t)[..19]);
-        let builtins: crate::query::Args = [
-            ("table", self.athena_table.clone()),
-            ("start", second(window.0)),
-            ("end", second(window.1)),
-            ("start_day", day(window.0)),
-            ("end_day", day(window.1)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        Ok(Some(crate::live::AthenaQuery {
-            sql: crate::query::fill(&sql, &builtins),
-            database: self.athena_database.clone(),
-            output: self.athena_output.clone(),
-            workgroup: self.athena_workgroup.clone(),
-        }))
-    }
 }
 
 /// A window around a moment, for pivots and cards.
@@ -445,93 +351,7 @@ fn execute(cli: Cli) -> Result<i32> {
             print_report(format, &report, |out| report.write_table(out))?;
             Ok(exit_code(&loaded))
         }
-        Command::Live {
-            profiles,
-            regions,
-            sources,
-            since,
-            until,
-            lookup,
-            spool,
-            athena,
-            log_groups,
-            format,
-            limit,
-        } => {
-            let time = |flag: &str, text: &str| {
-                time::parse_user_time(text, now)
-                    .map(|(start, _)| start)
-                    .ok_or_else(|| UsageError(format!("{flag}: expected a time, found '{text}'")))
-            };
-            let window = (
-                time("--since", &since)?,
-                until.as_deref().map_or(Ok(now), |t| time("--until", t))?,
-            );
-            let lookup = lookup
-                .map(|text| {
-                    let (key, value) = text.split_once('=').unwrap_or((&text, ""));
-                    if !crate::query::LOOKUP_ATTRIBUTES.contains(&key) || value.is_empty() {
-                        return Err(UsageError(format!(
-                            "--lookup takes KEY=VALUE with KEY one of {}",
-                            crate::query::LOOKUP_ATTRIBUTES.join(", ")
-                        )));
-                    }
-                    Ok(crate::live::Lookup {
-                        key: key.to_owned(),
-                        value: value.to_owned(),
-                    })
-                })
-                .transpose()?;
-            let spool = spool.unwrap_or_else(|| live_spool(now));
-            let athena = athena.query(window)?;
-            let mut sources = sources;
-            if athena.is_some() && !sources.contains(&crate::live::LiveSource::Athena) {
-                sources.push(crate::live::LiveSource::Athena);
-            }
-            if !log_groups.is_empty() && !sources.contains(&crate::live::LiveSource::Logs) {
-                sources.push(crate::live::LiveSource::Logs);
-            }
-            let request = crate::live::LiveRequest {
-                profiles: if profiles.is_empty() {
-                    Vec::new()
-                } else {
-                    profiles.into_iter().map(Some).collect()
-                },
-                regions,
-                sources,
-                window,
-                lookup,
-                athena,
-                log_groups,
-                spool: spool.clone(),
-            };
-            let Some(format) = format else {
-                // The console pulls in the background, with progress, cancel and coverage.
-                crate::tui::run(crate::tui::Start::Live(Box::new(request)))?;
-                return Ok(0);
-            };
-            let coverage = crate::live::fetch(&request, &Default::default())?;
-            let mut err = io::stderr().lock();
-            writeln!(
-                err,
-                "casebook: coverage (AWS's responses are kept in {})",
-                spool.display()
-            )?;
-            for entry in &coverage {
-                writeln!(err, "  {}", sanitize::inline(&entry.to_string()))?;
-            }
-            drop(err);
-            let answered = coverage.iter().all(|e| {
-                matches!(
-                    e.state,
-                    crate::live::State::Done { .. } | crate::live::State::NotEnabled(_)
-                )
-            });
-            let loaded = load_reporting(std::slice::from_ref(&spool), &options)?;
-            let output = EventOutput { format, limit };
-            print_events(&loaded, loaded.timeline.clone(), &output, &options)?;
-            Ok(if answered { 0 } else { 1 })
-        }
+        Command::Live(args) => live::run(*args, &options, now),
         Command::Query {
             command: QueryCommand::List { format },
         } => {

@@ -15,14 +15,19 @@ pub enum LiveSource {
     Athena,
     /// CloudWatch Logs groups (container, Kubernetes audit, flow logs...).
     Logs,
+    /// AWS Config configuration history.
+    Config,
+    SecurityHub,
 }
 
 impl LiveSource {
-    pub const ALL: [LiveSource; 4] = [
+    pub const ALL: [LiveSource; 6] = [
         LiveSource::GuardDuty,
         LiveSource::CloudTrail,
         LiveSource::Athena,
         LiveSource::Logs,
+        LiveSource::Config,
+        LiveSource::SecurityHub,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +36,8 @@ impl LiveSource {
             LiveSource::CloudTrail => "cloudtrail",
             LiveSource::Athena => "athena",
             LiveSource::Logs => "logs",
+            LiveSource::Config => "config",
+            LiveSource::SecurityHub => "securityhub",
         }
     }
 }
@@ -51,7 +58,10 @@ impl std::str::FromStr for LiveSource {
 /// How one source fared in one profile and region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
-    Running,
+    /// `throttled` counts the responses AWS throttled so far; the SDK is retrying them.
+    Running {
+        throttled: usize,
+    },
     /// Finished; `throttled` counts the responses AWS throttled and the SDK retried.
     Done {
         events: usize,
@@ -73,7 +83,8 @@ pub enum State {
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            State::Running => f.write_str("running"),
+            State::Running { throttled: 0 } => f.write_str("running"),
+            State::Running { throttled } => write!(f, "throttled (retrying, {throttled} so far)"),
             State::Done {
                 events: 0,
                 scanned: None,
@@ -105,6 +116,13 @@ impl fmt::Display for State {
             State::Failed(why) => write!(f, "failed: {why}"),
             State::Cancelled => f.write_str("cancelled"),
         }
+    }
+}
+
+impl State {
+    /// Whether the source gave its whole answer (a service that is not enabled answers "none").
+    pub fn answered(&self) -> bool {
+        matches!(self, State::Done { .. } | State::NotEnabled(_))
     }
 }
 
@@ -157,6 +175,10 @@ where
             | "Throttling"
             | "TooManyRequestsException"
             | "RequestLimitExceeded" => State::Throttled(message()),
+            // Security Hub off in the account; Config not recording there.
+            "InvalidAccessException" | "NoAvailableConfigurationRecorderException" => {
+                State::NotEnabled(message())
+            }
             code => State::Failed(format!("{code}: {}", message())),
         },
         SdkError::TimeoutError(_) => State::Failed("timed out".into()),

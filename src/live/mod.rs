@@ -9,6 +9,7 @@ pub mod capture;
 pub mod coverage;
 mod sources;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -37,13 +38,39 @@ pub struct AthenaQuery {
     pub workgroup: Option<String>,
 }
 
+/// A resource as AWS Config names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigResource {
+    /// `AWS::EC2::SecurityGroup`
+    pub kind: String,
+    pub id: String,
+}
+
+/// Whose configuration history the Config source pulls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigAsk {
+    pub resources: Vec<ConfigResource>,
+    /// An advanced query (SelectResourceConfig) selecting `resourceType, resourceId`.
+    pub sql: Option<String>,
+}
+
+/// The regions each profile is asked in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Regions {
+    /// The profile's own region (`region` in its config, or AWS_REGION).
+    #[default]
+    Profile,
+    Listed(Vec<String>),
+    /// Every region enabled in the profile's account (Account ListRegions).
+    AllEnabled,
+}
+
 /// What to pull: every source, for every profile and region, over a time window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LiveRequest {
     /// Profiles from the AWS config files; `None` is the default chain.
     pub profiles: Vec<Option<String>>,
-    /// Regions; empty means each profile's own region.
-    pub regions: Vec<String>,
+    pub regions: Regions,
     pub sources: Vec<LiveSource>,
     /// Nanoseconds, start inclusive, end exclusive.
     pub window: (i64, i64),
@@ -52,6 +79,11 @@ pub struct LiveRequest {
     pub athena: Option<AthenaQuery>,
     /// The CloudWatch Logs groups the logs source reads.
     pub log_groups: Vec<String>,
+    /// A Logs Insights query over the groups (without one, FilterLogEvents reads them whole).
+    pub insights: Option<String>,
+    pub config: ConfigAsk,
+    /// FindingCriteria beyond the window, by field (`severity`, `type`, `resource...`).
+    pub guardduty_criteria: BTreeMap<String, crate::query::Condition>,
     /// Where responses are written (one folder per source, profile and region).
     pub spool: PathBuf,
 }
@@ -117,22 +149,41 @@ async fn fetch_all(request: &LiveRequest, progress: &LiveProgress) -> Result<(),
     };
     let mut work = Vec::new();
     for profile in &profiles {
-        let regions = match &request.regions[..] {
-            [] => vec![
+        let name = profile.clone().unwrap_or_else(|| "default".into());
+        let regions = match &request.regions {
+            Regions::Profile => vec![
                 sdk_config(profile.as_deref(), None)
                     .await
                     .region()
                     .map(|r| r.to_string())
                     .ok_or(LiveError::NoRegion)?,
             ],
-            regions => regions.to_vec(),
+            Regions::Listed(regions) => regions.clone(),
+            Regions::AllEnabled => {
+                let config = sdk_config(profile.as_deref(), None).await;
+                match enabled_regions(&config).await {
+                    Ok(regions) => regions,
+                    Err(state) => {
+                        // The profile's sources cannot run: say so for each, once.
+                        for source in &request.sources {
+                            let target = Target {
+                                source: *source,
+                                profile: name.clone(),
+                                region: "all-enabled".into(),
+                            };
+                            progress.set(target.entry(state.clone()));
+                        }
+                        continue;
+                    }
+                }
+            }
         };
         for region in regions {
             let config = sdk_config(profile.as_deref(), Some(&region)).await;
             for source in &request.sources {
                 let target = Target {
                     source: *source,
-                    profile: profile.clone().unwrap_or_else(|| "default".into()),
+                    profile: name.clone(),
                     region: region.clone(),
                 };
                 work.push(run_source(config.clone(), target, request, progress));
@@ -175,35 +226,83 @@ async fn run_source(
     request: &LiveRequest,
     progress: &LiveProgress,
 ) {
-    progress.set(target.entry(State::Running));
+    progress.set(target.entry(State::Running { throttled: 0 }));
     let dir = target.spool(&request.spool);
+    let capture = capture::Capture::default();
+    let running = sources::Running::default();
     let work = async {
         if let Err(error) = std::fs::create_dir_all(&dir) {
             return State::Failed(format!("cannot write {}: {error}", dir.display()));
         }
+        let pages = sources::Pages::new(&dir, progress, capture.clone(), running.clone());
         match target.source {
-            LiveSource::GuardDuty => sources::guardduty(&config, request, &dir, progress).await,
-            LiveSource::CloudTrail => sources::cloudtrail(&config, request, &dir, progress).await,
-            LiveSource::Athena => sources::athena(&config, request, &dir, progress).await,
-            LiveSource::Logs => sources::logs(&config, request, &dir, progress).await,
+            LiveSource::GuardDuty => sources::guardduty(&config, request, pages).await,
+            LiveSource::CloudTrail => sources::cloudtrail(&config, request, pages).await,
+            LiveSource::Athena => sources::athena(&config, request, pages).await,
+            LiveSource::Logs => sources::logs(&config, request, pages).await,
+            LiveSource::Config => sources::config(&config, request, pages).await,
+            LiveSource::SecurityHub => sources::securityhub(&config, request, pages).await,
         }
     };
-    let state = if target.source == LiveSource::Athena {
-        // Athena handles cancel itself: it must stop the query it started.
-        work.await
-    } else {
-        tokio::select! {
-            state = work => state,
-            () = cancelled(progress) => State::Cancelled,
+    let state = tokio::select! {
+        state = work => state,
+        () = watch(&target, &capture, progress) => {
+            // The source stopped at its await; a query it started in AWS must stop there too.
+            running.stop().await;
+            State::Cancelled
         }
     };
     progress.set(target.entry(state));
 }
 
-async fn cancelled(progress: &LiveProgress) {
-    while !progress.is_cancelled() {
+/// Shows throttling while a source runs (the SDK is retrying); resolves on cancel.
+async fn watch(target: &Target, capture: &capture::Capture, progress: &LiveProgress) {
+    let mut shown = 0;
+    loop {
+        if progress.is_cancelled() {
+            return;
+        }
+        let throttled = capture.throttled();
+        if throttled != shown {
+            shown = throttled;
+            progress.set(target.entry(State::Running { throttled }));
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The regions enabled in the account (opt-in regions the account turned on, and the default
+/// ones), from the Account API.
+async fn enabled_regions(config: &SdkConfig) -> Result<Vec<String>, State> {
+    use aws_sdk_account::types::RegionOptStatus;
+    let client = aws_sdk_account::Client::new(config);
+    let mut regions = Vec::new();
+    let mut token = None;
+    loop {
+        let output = client
+            .list_regions()
+            .region_opt_status_contains(RegionOptStatus::Enabled)
+            .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+            .max_results(50)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|error| match coverage::state_of(&error) {
+                State::Failed(why) => State::Failed(format!("listing the enabled regions: {why}")),
+                state => state,
+            })?;
+        regions.extend(
+            output
+                .regions()
+                .iter()
+                .filter_map(|r| r.region_name().map(str::to_owned)),
+        );
+        token = output.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(regions)
 }
 
 /// The SDK configuration of a profile (or the default chain) and region, with retries that

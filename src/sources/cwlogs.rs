@@ -73,6 +73,54 @@ fn log_event_message(
     }
 }
 
+/// Logs Insights results (`aws logs get-query-results`, or the API's answer): each row is a list
+/// of `{field, value}`. A row that carries `@message` is a log event; a row of aggregates (a
+/// `stats` query) is not, and is skipped as such.
+pub fn insights_results(
+    rows: &[Value],
+    context: &Context,
+    location: &Location,
+    sink: &mut dyn EventSink,
+) {
+    for (i, row) in rows.iter().enumerate() {
+        let location = location.index("results", i);
+        let field = |name: &str| {
+            row.as_array()?
+                .iter()
+                .find(|cell| str_at(cell, &["field"]).as_deref() == Some(name))
+                .and_then(|cell| get(cell, "value"))
+                .and_then(Value::as_str)
+        };
+        let Some(message) = field("@message") else {
+            sink.skip(
+                &location,
+                "Logs Insights row without @message (aggregates are not events; \
+                 add @message to the query's fields to load the events)"
+                    .into(),
+            );
+            continue;
+        };
+        // AWS writes `2026-11-18 03:04:40.000`; some emulators write epoch milliseconds.
+        let time = field("@timestamp").and_then(crate::time::parse_any);
+        // `@log` is `account-id:group-name`.
+        let (account, group) = match field("@log").map(|log| log.split_once(':')) {
+            Some(Some((account, group))) => (Some(account), Some(group)),
+            _ => (None, field("@log")),
+        };
+        let context = Context {
+            time: time.or(context.time),
+            account: account
+                .map(|a| Cow::Owned(a.to_owned()))
+                .or_else(|| context.account.clone()),
+            log_group: group
+                .map(|g| Cow::Owned(g.to_owned()))
+                .or_else(|| context.log_group.clone()),
+            ..context.clone()
+        };
+        self::message(message, &context, &location, sink);
+    }
+}
+
 /// A log message: JSON (dispatched by shape), a VPC flow line, or a plain line.
 pub fn message(message: &str, context: &Context, location: &Location, sink: &mut dyn EventSink) {
     let trimmed = message.trim();
@@ -316,6 +364,30 @@ mod tests {
         assert_eq!(plain.source, Source::CwLogs);
         assert_eq!(plain.summary, "plain text line");
         assert_eq!(time::format_rfc3339(plain.time), "2025-11-30T03:02:01.000Z");
+    }
+
+    #[test]
+    fn insights_rows_with_a_message_are_events_and_aggregates_are_skipped() {
+        let results = r#"{"status":"Complete","statistics":{"recordsMatched":3.0},"results":[
+            [{"field":"@timestamp","value":"2026-11-30 03:02:01.000"},{"field":"@log","value":"111122223333:/aws/containers/shop"},{"field":"@message","value":"plain text line"}],
+            [{"field":"@timestamp","value":"1764471722000"},{"field":"@message","value":"{\"eventVersion\":\"1.09\",\"eventTime\":\"2026-11-30T03:02:02Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"awsRegion\":\"eu-west-1\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/a\"}}"}],
+            [{"field":"userIdentity.arn","value":"arn:aws:iam::1:user/a"},{"field":"denied","value":"7"}]
+        ]}"#;
+        let (_, sink) = parse(results.as_bytes());
+        assert_eq!(sink.events.len(), 2);
+        let line = &sink.events[0];
+        assert_eq!(line.source, Source::CwLogs);
+        assert_eq!(time::format_rfc3339(line.time), "2026-11-30T03:02:01.000Z");
+        assert_eq!(line.account.as_deref(), Some("111122223333"));
+        assert_eq!(line.resources, ["/aws/containers/shop"]);
+        assert_eq!(sink.events[1].source, Source::CloudTrail);
+        assert_eq!(sink.events[1].action, "GetObject");
+        assert_eq!(sink.skips.len(), 1);
+        assert!(
+            sink.skips[0].1.contains("without @message"),
+            "{:?}",
+            sink.skips
+        );
     }
 
     #[test]

@@ -231,6 +231,10 @@ pub fn dispatch(value: &Value, context: &Context, location: &Location, sink: &mu
         cwlogs::subscription_payload(value, context, location, sink);
     } else if let Some(Value::Array(events)) = map.get("events") {
         cwlogs::exported_events(events, context, location, sink);
+    } else if let (Some(Value::Array(rows)), true) =
+        (map.get("results"), map.contains_key("status"))
+    {
+        cwlogs::insights_results(rows, context, location, sink);
     } else if let Some(Value::Array(events)) = map.get("Events") {
         lookup_events(events, context, location, sink);
     } else if let Some(findings) = json::get(value, "Findings").and_then(Value::as_array) {

@@ -938,15 +938,7 @@ fn load_notice(loaded: &Loaded, coverage: &[crate::live::Entry]) -> Notice {
     if loaded.duplicates > 0 {
         text.push_str(&format!(", {} duplicates dropped", loaded.duplicates));
     }
-    let unanswered = coverage
-        .iter()
-        .filter(|e| {
-            !matches!(
-                e.state,
-                crate::live::State::Done { .. } | crate::live::State::NotEnabled(_)
-            )
-        })
-        .count();
+    let unanswered = coverage.iter().filter(|e| !e.state.answered()).count();
     if !coverage.is_empty() {
         text.push_str(&format!(
             "; AWS: {} of {} sources answered (C shows the coverage)",

@@ -92,6 +92,44 @@ impl Emulator {
         );
     }
 
+    pub fn seed_config(&self, region: &str, items: Vec<Value>) {
+        self.call(
+            "POST",
+            "/_casebook/config/items",
+            &json!({ "region": region, "items": items }),
+        );
+    }
+
+    pub fn seed_hub(&self, region: &str, findings: Vec<Value>) {
+        self.call(
+            "POST",
+            "/_casebook/securityhub/findings",
+            &json!({ "region": region, "findings": findings }),
+        );
+    }
+
+    /// Log events `(timestamp ms, message)` into a group and stream, created if new.
+    pub fn seed_logs(&self, region: &str, group: &str, events: Vec<(u64, String)>) {
+        let events: Vec<Value> = events
+            .into_iter()
+            .map(|(timestamp, message)| json!({"timestamp": timestamp, "message": message}))
+            .collect();
+        self.call(
+            "POST",
+            "/_casebook/logs/events",
+            &json!({"region": region, "group": group, "stream": "s", "events": events}),
+        );
+    }
+
+    /// Caps the page size of an operation.
+    pub fn page_size(&self, operation: &str, size: usize) {
+        self.call(
+            "POST",
+            "/_casebook/page-size",
+            &json!({"operation": operation, "size": size}),
+        );
+    }
+
     /// The next `times` requests matching get `kind`: throttle, denied, expired or slow.
     pub fn fault(&self, fault: Value) {
         self.call("POST", "/_casebook/faults", &fault);
@@ -178,6 +216,52 @@ pub fn trail_event(id: usize, region: &str, key: &str, time: &str) -> Value {
     })
 }
 
+/// A configuration item as GetResourceConfigHistory returns it (times in epoch seconds).
+pub fn config_item(region: &str, kind: &str, id: &str, epoch_seconds: u64, n: usize) -> Value {
+    json!({
+        "version": "1.3",
+        "accountId": "123456789012",
+        "configurationItemCaptureTime": epoch_seconds,
+        "configurationItemStatus": "OK",
+        "configurationStateId": format!("{}{n:04}", epoch_seconds),
+        "arn": format!("arn:aws:ec2:{region}:123456789012:security-group/{id}"),
+        "resourceType": kind,
+        "resourceId": id,
+        "awsRegion": region,
+        "relationships": [],
+        "configuration": json!({"groupId": id, "change": n}).to_string(),
+        "supplementaryConfiguration": {}
+    })
+}
+
+/// An ASFF finding as Security Hub's GetFindings returns it.
+pub fn hub_finding(id: usize, region: &str, updated: &str) -> Value {
+    json!({
+        "SchemaVersion": "2018-10-08",
+        "Id": format!("arn:aws:securityhub:{region}:123456789012:finding/h{id:04}"),
+        "ProductArn": format!("arn:aws:securityhub:{region}::product/aws/securityhub"),
+        "GeneratorId": "aws-foundational-security-best-practices/v/1.0.0/EC2.19",
+        "AwsAccountId": "123456789012",
+        "Region": region,
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": updated,
+        "UpdatedAt": updated,
+        "Severity": {"Label": "HIGH", "Normalized": 70},
+        "Title": "Security groups should not allow unrestricted access to ports with high risk",
+        "Description": "sg-0abc allows 0.0.0.0/0 on port 22",
+        "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc", "Region": region}],
+        "RecordState": "ACTIVE",
+        "Workflow": {"Status": "NEW"}
+    })
+}
+
+/// Milliseconds since the epoch, now (CloudWatch Logs refuses events older than 14 days).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// `2026-11-18T02:MM:SSZ` for the n-th event, a few seconds apart.
 pub fn at(n: usize) -> String {
     format!(
@@ -185,4 +269,57 @@ pub fn at(n: usize) -> String {
         (n * 7 / 60) % 60,
         (n * 7) % 60
     )
+}
+
+/// The window the `live` helper asks for unless the arguments give `--since`.
+const WINDOW: [&str; 4] = [
+    "--since",
+    "2026-11-18T00:00:00Z",
+    "--until",
+    "2026-11-18T06:00:00Z",
+];
+
+/// `casebook live ARGS --format jsonl` against the emulator: exit code, events, stderr.
+pub fn live(emulator: &Emulator, args: &[&str]) -> (i32, Vec<Value>, String) {
+    let spool = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .envs(emulator.env())
+        .arg("live")
+        .args(if args.contains(&"--since") {
+            &[][..]
+        } else {
+            &WINDOW[..]
+        })
+        .args(args)
+        .args(["--format", "jsonl", "--spool"])
+        .arg(spool.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let events = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.code().unwrap_or(-1), events, stderr)
+}
+
+/// How many events came from `source` in `region`.
+pub fn count(events: &[Value], source: &str, region: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| e["source"] == source && e["region"] == region)
+        .count()
+}
+
+/// When the emulator saw each `operation` request in `region`.
+pub fn requests_of(emulator: &Emulator, operation: &str, region: &str) -> Vec<f64> {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r["operation"] == operation && r["region"] == region)
+        .filter_map(|r| r["time"].as_f64())
+        .collect()
 }

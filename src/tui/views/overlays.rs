@@ -482,11 +482,12 @@ pub fn coverage(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         theme.header(),
     ))];
     lines.extend(app.coverage.iter().map(|entry| {
-        let style = match entry.state {
-            crate::live::State::Done { .. } | crate::live::State::NotEnabled(_) => {
-                ratatui::style::Style::new()
-            }
-            _ => theme.failure(),
+        let quiet =
+            entry.state.answered() || entry.state == (crate::live::State::Running { throttled: 0 });
+        let style = if quiet {
+            ratatui::style::Style::new()
+        } else {
+            theme.failure()
         };
         Line::from(Span::styled(super::cell(&entry.to_string(), width), style))
     }));

@@ -1,0 +1,56 @@
+//! CloudTrail LookupEvents: management events of the last 90 days, one attribute per call.
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+use aws_smithy_types::DateTime;
+
+use super::{Pages, millis, send};
+use crate::live::LiveRequest;
+use crate::live::coverage::State;
+
+/// LookupEvents: 2 requests per second per account and region, paced here, not only retried.
+const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// CloudTrail LookupEvents over the window, with the request's one lookup attribute, every page,
+/// paced to the API's 2 requests per second.
+pub async fn cloudtrail(config: &SdkConfig, request: &LiveRequest, mut pages: Pages<'_>) -> State {
+    let client = aws_sdk_cloudtrail::Client::new(config);
+    let attribute = match &request.lookup {
+        Some(lookup) => match LookupAttribute::builder()
+            .attribute_key(LookupAttributeKey::from(lookup.key.as_str()))
+            .attribute_value(&lookup.value)
+            .build()
+        {
+            Ok(attribute) => Some(attribute),
+            Err(error) => return State::Failed(format!("lookup attribute: {error}")),
+        },
+        None => None,
+    };
+    let (start, end) = request.window;
+    let mut pacing = tokio::time::interval(LOOKUP_INTERVAL);
+    pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut token = None;
+    loop {
+        pacing.tick().await;
+        let output = send!(
+            pages,
+            client
+                .lookup_events()
+                .start_time(DateTime::from_millis(millis(start)))
+                .end_time(DateTime::from_millis(millis(end)))
+                .set_lookup_attributes(attribute.clone().map(|a| vec![a]))
+                .max_results(50)
+                .set_next_token(token)
+        );
+        if let Err(state) = pages.keep(output.events().len()) {
+            return state;
+        }
+        token = output.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    pages.done(None)
+}
