@@ -31,7 +31,9 @@ fn security_hub_findings_in_the_window_come_page_by_page() {
         .collect();
     findings.push(hub_finding(999, "eu-west-1", "2026-10-01T00:00:00Z"));
     emulator.seed_hub("eu-west-1", findings);
-    emulator.fault(json!({"service": "securityhub", "kind": "throttle", "times": 1}));
+    emulator.fault(
+        json!({"service": "securityhub", "region": "eu-west-1", "kind": "throttle", "times": 1}),
+    );
     emulator.fault(
         json!({"service": "securityhub", "region": "us-east-1", "kind": "not-subscribed", "times": 5}),
     );
@@ -87,7 +89,7 @@ fn config_history_is_pulled_seven_days_per_call_and_page_by_page() {
     ));
     emulator.seed_config("eu-west-1", items);
     emulator.page_size("GetResourceConfigHistory", 5);
-    emulator.fault(json!({"service": "config", "operation": "GetResourceConfigHistory", "kind": "throttle", "times": 1}));
+    emulator.fault(json!({"service": "config", "operation": "GetResourceConfigHistory", "region": "eu-west-1", "kind": "throttle", "times": 1}));
     emulator
         .fault(json!({"service": "config", "region": "us-east-1", "kind": "expired", "times": 5}));
     let window = [
@@ -173,7 +175,7 @@ fn insights_queries_more_than_fifty_groups_in_batches_and_loads_rows_with_a_mess
         emulator.seed_logs("eu-west-1", group, vec![(now - 60_000, record.to_string())]);
     }
     emulator.fault(
-        json!({"service": "logs", "operation": "GetQueryResults", "kind": "throttle", "times": 1}),
+        json!({"service": "logs", "operation": "GetQueryResults", "region": "eu-west-1", "kind": "throttle", "times": 1}),
     );
     emulator.fault(json!({"service": "logs", "region": "us-east-1", "kind": "denied", "times": 5}));
     let mut args = vec![
