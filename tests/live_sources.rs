@@ -395,3 +395,75 @@ fn findings_calls_config_and_insights_of_two_regions_make_one_timeline() {
     }
     assert_eq!(stderr.matches("  done").count(), 8, "{stderr}");
 }
+
+#[test]
+fn athena_setup_creates_the_projected_table_for_the_callers_account() {
+    let emulator = Emulator::start();
+    let output = assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .envs(emulator.env())
+        .args([
+            "athena",
+            "setup",
+            "--bucket",
+            "org-trail",
+            "--org-id",
+            "o-abc123",
+        ])
+        .args([
+            "--trail-regions",
+            "eu-west-1,us-east-1",
+            "--database",
+            "security",
+        ])
+        .args(["--athena-output", "s3://casebook-results/"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("created security.cloudtrail_logs (accounts 123456789012;"),
+        "{stdout}"
+    );
+    let statements: Vec<String> = params_of(&emulator, "StartQueryExecution", "us-east-1")
+        .iter()
+        .filter_map(|p| p["QueryString"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(statements.len(), 2, "{statements:?}");
+    assert_eq!(statements[0], "CREATE DATABASE IF NOT EXISTS `security`");
+    assert!(statements[1].contains(
+        "'storage.location.template'='s3://org-trail/AWSLogs/o-abc123/${account}/CloudTrail/${region}/${timestamp}'"
+    ));
+    assert!(statements[1].contains("'projection.account.values'='123456789012'"));
+
+    emulator.fault(json!({"service": "athena", "kind": "denied", "times": 5}));
+    let output = assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .envs(emulator.env())
+        .args([
+            "athena",
+            "setup",
+            "--bucket",
+            "b",
+            "--accounts",
+            "111122223333",
+        ])
+        .args([
+            "--region",
+            "us-east-1",
+            "--athena-output",
+            "s3://casebook-results/",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("access denied"), "{stderr}");
+}

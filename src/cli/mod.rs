@@ -3,6 +3,7 @@
 //! Exit codes: 0 when anything loaded, 1 when no input could be read, 2 for bad arguments or a
 //! bad filter. Every skipped file or record is named on stderr with its reason.
 
+mod athena;
 mod entity;
 mod live;
 mod output;
@@ -114,6 +115,11 @@ enum Command {
     /// regions and endpoints as the AWS CLI resolves them) and show the merged timeline; the
     /// coverage report goes to stderr.
     Live(Box<live::LiveArgs>),
+    /// Athena over CloudTrail in S3: `athena setup` creates the table live hunts are pushed to.
+    Athena {
+        #[command(subcommand)]
+        command: athena::AthenaCommand,
+    },
     /// Saved investigation queries: the shipped pack and your own
     /// ($XDG_CONFIG_HOME/casebook/queries/*.toml).
     Query {
@@ -352,6 +358,7 @@ fn execute(cli: Cli) -> Result<i32> {
             Ok(exit_code(&loaded))
         }
         Command::Live(args) => live::run(*args, &options, now),
+        Command::Athena { command } => athena::run(command),
         Command::Query {
             command: QueryCommand::List { format },
         } => {

@@ -5,6 +5,7 @@
 //! like any other files: live and offline share one event model, originals stay re-readable for
 //! the detail view and exports, and the spool is the evidence of what was asked.
 
+pub mod athena_setup;
 pub mod capture;
 pub mod coverage;
 mod sources;
