@@ -130,6 +130,27 @@ pub fn load_with_progress(
     })
 }
 
+impl Loaded {
+    /// Adds what a later load found (AWS's answers to a live pivot, say): its files after these,
+    /// its events merged in time order, and any event already here dropped as a duplicate.
+    /// Record references into this load stay valid.
+    pub fn absorb(&self, later: Loaded, options: &LoadOptions) -> Result<Loaded, LoadError> {
+        let offset = self.files.len() as u32;
+        let timeline = self.timeline.clone().merged(later.timeline, offset)?;
+        let mut files = self.files.clone();
+        files.extend(later.files);
+        // What was missing is reported once, when it was asked for.
+        let missing = later.missing;
+        let (timeline, duplicates) = drop_duplicates(timeline, &files, options)?;
+        Ok(Loaded {
+            timeline,
+            files,
+            missing,
+            duplicates: self.duplicates + later.duplicates + duplicates,
+        })
+    }
+}
+
 /// Drops events that were loaded twice (the same file in two places, a repeated line): rows the
 /// timeline nominates are compared by their original records, so distinct events that happen to
 /// share an id and a summary are kept.
@@ -334,5 +355,61 @@ mod tests {
         let result = load_with_progress(&paths, &LoadOptions::default(), &cancelled);
         assert!(matches!(result, Err(LoadError::Cancelled)));
         assert_eq!(cancelled.files_done.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_later_load_merges_in_time_order_without_what_was_already_loaded() {
+        let record = |id: &str, time: &str| {
+            format!(
+                r#"{{"eventVersion":"1.09","eventTime":"{time}","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","eventID":"{id}","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}}}"#
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first.json");
+        let later = dir.path().join("later.json");
+        std::fs::write(
+            &first,
+            format!(
+                r#"{{"Records":[{},{}]}}"#,
+                record("a", "2026-11-18T03:00:00Z"),
+                record("c", "2026-11-18T05:00:00Z")
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            &later,
+            format!(
+                r#"{{"Records":[{},{}]}}"#,
+                record("b", "2026-11-18T04:00:00Z"),
+                record("c", "2026-11-18T05:00:00Z")
+            ),
+        )
+        .unwrap();
+        let options = LoadOptions::default();
+        let loaded = load(&[first], &options).unwrap();
+        let marked = loaded.timeline.record_ref(1).unwrap();
+        let merged = loaded
+            .absorb(load(&[later], &options).unwrap(), &options)
+            .unwrap();
+        assert_eq!(merged.timeline.len(), 3, "the repeated event is dropped");
+        assert_eq!(merged.duplicates, 1);
+        assert_eq!(merged.files.len(), 2);
+        let ids: Vec<_> = merged
+            .timeline
+            .rows()
+            .unwrap()
+            .into_iter()
+            .map(|row| {
+                row.get(crate::timeline::filter::Column::Id)
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(ids, [Some("a".into()), Some("b".into()), Some("c".into())]);
+        assert_eq!(
+            merged.timeline.record_ref(2).unwrap(),
+            marked,
+            "references stay valid"
+        );
+        assert_eq!(merged.timeline.record_ref(1).unwrap().file, 1);
     }
 }

@@ -349,3 +349,71 @@ fn live_pulls_in_the_background_and_shows_its_coverage() {
     console.send("q");
     assert!(console.exit_success());
 }
+
+/// In a live session a pivot also asks AWS about the entity: what comes back merges into the
+/// timeline where the user is, and the same pivot again is read from the cache, not from AWS.
+#[test]
+fn live_pivots_ask_aws_about_the_entity_and_cache_the_answer() {
+    let emulator = emulator::Emulator::start();
+    let key = "ASIAEXFILEMULATOR001";
+    emulator.seed_findings(
+        "eu-west-1",
+        vec![emulator::finding(0, "eu-west-1", key, &emulator::at(0))],
+    );
+    emulator.seed_trail(
+        "eu-west-1",
+        (0..120)
+            .map(|i| emulator::trail_event(i, "eu-west-1", key, &emulator::at(i)))
+            .collect(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let env = emulator.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let spool = home.path().join("spool").display().to_string();
+    let mut console = Console::start(
+        &[
+            "live",
+            "--regions",
+            "eu-west-1",
+            "--sources",
+            "guardduty",
+            "--since",
+            "2026-11-18T00:00:00Z",
+            "--until",
+            "2026-11-18T06:00:00Z",
+            "--spool",
+            &spool,
+        ],
+        home.path(),
+        &env,
+    );
+    console.wait_for("loaded 1 events");
+    let lookups = || {
+        emulator
+            .requests()
+            .iter()
+            .filter(|r| r["operation"] == "LookupEvents")
+            .count()
+    };
+    assert_eq!(lookups(), 0, "the session pulled findings only");
+    console.send("p");
+    console.wait_for("pivot on");
+    console.send("access key\r");
+    console.wait_for("AWS: 120 new events about access_key ASIAEXFILEMULATOR001 (2 of 2 sources");
+    // The finding came back too, and was not loaded twice.
+    console.send("\x1b[B");
+    console.wait_for("121 / 121 events");
+    let asked = lookups();
+    assert!(asked >= 3, "120 events in pages of 50: {asked}");
+
+    // Out of the pivot and into it again: the answer is the cached one.
+    console.send("\x1b");
+    console.wait_until_gone("› access key");
+    console.send("p");
+    console.wait_for("pivot on");
+    console.send("access key\r");
+    console.wait_for("AWS: 0 new events about access_key ASIAEXFILEMULATOR001 (from the cache");
+    assert_eq!(lookups(), asked, "no second call to AWS");
+    console.send("q");
+    assert!(console.exit_success());
+}

@@ -85,11 +85,10 @@ fn throttling_shows_while_retried_and_cancel_stops_every_source() {
     );
     let athena = LiveRequest {
         sources: vec![LiveSource::Athena],
-        athena: Some(live::AthenaQuery {
-            sql: "SELECT eventtime FROM cloudtrail_logs".into(),
-            database: "default".into(),
+        athena_sql: Some("SELECT eventtime FROM cloudtrail_logs".into()),
+        athena: Some(live::AthenaTable {
             output: Some("s3://casebook-results/".into()),
-            workgroup: None,
+            ..live::AthenaTable::default()
         }),
         ..request.clone()
     };

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{EventOutput, UsageError, load_reporting, output, print_events, queries};
-use crate::live::{AthenaQuery, ConfigResource, LiveRequest, LiveSource, Lookup, Regions};
+use crate::live::{AthenaTable, ConfigResource, LiveRequest, LiveSource, Lookup, Regions};
 use crate::load::LoadOptions;
 use crate::sanitize;
 use crate::time;
@@ -139,7 +139,7 @@ impl LiveArgs {
         request.config.resources = self.config_resources;
         self.push_down.apply(&mut request)?;
         for (wanted, source) in [
-            (request.athena.is_some(), LiveSource::Athena),
+            (request.athena_sql.is_some(), LiveSource::Athena),
             (!request.log_groups.is_empty(), LiveSource::Logs),
             (
                 !request.config.resources.is_empty() || request.config.sql.is_some(),
@@ -198,25 +198,18 @@ impl PushDownArgs {
                 )));
             }
         }
-        let day = |t: i64| time::format_rfc3339(t)[..10].replace('-', "/");
-        let second = |t: i64| format!("{}Z", &time::format_rfc3339(t)[..19]);
-        let (start, end) = request.window;
-        let builtins: crate::query::Args = [
-            ("table", self.athena_table),
-            ("start", second(start)),
-            ("end", second(end)),
-            ("start_day", day(start)),
-            ("end_day", day(end)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        request.athena = athena_sql.map(|sql| AthenaQuery {
-            sql: crate::query::fill(&sql, &builtins),
+        let table = AthenaTable {
             database: self.athena_database,
+            table: self.athena_table,
             output: self.athena_output,
             workgroup: self.athena_workgroup,
-        });
+        };
+        request.athena_sql = athena_sql.map(|sql| table.fill(&sql, request.window));
+        // Athena is set up when a hunt or a place for results is given; live pivots then use it.
+        let configured = table.output.is_some() || table.workgroup.is_some();
+        if request.athena_sql.is_some() || configured {
+            request.athena = Some(table);
+        }
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{AthenaQuery, LiveError, LiveProgress, LiveRequest, LiveSource, Regions, State};
+use super::{AthenaTable, LiveError, LiveProgress, LiveRequest, LiveSource, Regions, State};
 
 /// Where the trail delivers and what the table covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,9 +169,10 @@ pub fn setup(table: &TrailTable, runner: &Runner, scratch: PathBuf) -> Result<()
                 .clone()
                 .map_or(Regions::Profile, |region| Regions::Listed(vec![region])),
             sources: vec![LiveSource::Athena],
-            athena: Some(AthenaQuery {
-                sql,
+            athena_sql: Some(sql),
+            athena: Some(AthenaTable {
                 database: table.database.clone(),
+                table: table.table.clone(),
                 output: runner.output.clone(),
                 workgroup: runner.workgroup.clone(),
             }),

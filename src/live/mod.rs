@@ -8,6 +8,7 @@
 pub mod athena_setup;
 pub mod capture;
 pub mod coverage;
+pub mod pivot;
 mod sources;
 
 use std::collections::BTreeMap;
@@ -29,14 +30,47 @@ pub struct Lookup {
     pub value: String,
 }
 
-/// SQL for Athena, against the CloudTrail table.
+/// Where Athena hunts run: the CloudTrail table (see `casebook athena setup`) and where the
+/// results go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AthenaQuery {
-    pub sql: String,
+pub struct AthenaTable {
     pub database: String,
+    pub table: String,
     /// `s3://bucket/prefix/` for results, unless the workgroup sets one.
     pub output: Option<String>,
     pub workgroup: Option<String>,
+}
+
+impl Default for AthenaTable {
+    fn default() -> AthenaTable {
+        AthenaTable {
+            database: "default".into(),
+            table: "cloudtrail_logs".into(),
+            output: None,
+            workgroup: None,
+        }
+    }
+}
+
+impl AthenaTable {
+    /// Fills a hunt's placeholders: `{table}`, `{start}` and `{end}` (timestamps) and
+    /// `{start_day}` and `{end_day}` (the partitions, `yyyy/MM/dd`) of the window.
+    pub fn fill(&self, sql: &str, (start, end): (i64, i64)) -> String {
+        use crate::time::format_rfc3339;
+        let day = |t: i64| format_rfc3339(t)[..10].replace('-', "/");
+        let second = |t: i64| format!("{}Z", &format_rfc3339(t)[..19]);
+        let builtins: crate::query::Args = [
+            ("table", self.table.clone()),
+            ("start", second(start)),
+            ("end", second(end)),
+            ("start_day", day(start)),
+            ("end_day", day(end)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        crate::query::fill(sql, &builtins)
+    }
 }
 
 /// A resource as AWS Config names it.
@@ -76,8 +110,10 @@ pub struct LiveRequest {
     /// Nanoseconds, start inclusive, end exclusive.
     pub window: (i64, i64),
     pub lookup: Option<Lookup>,
-    /// The query the Athena source runs.
-    pub athena: Option<AthenaQuery>,
+    /// The SQL the Athena source runs, placeholders filled.
+    pub athena_sql: Option<String>,
+    /// Where Athena runs: the CloudTrail table; also what live pivots beyond LookupEvents ask.
+    pub athena: Option<AthenaTable>,
     /// The CloudWatch Logs groups the logs source reads.
     pub log_groups: Vec<String>,
     /// A Logs Insights query over the groups (without one, FilterLogEvents reads them whole).

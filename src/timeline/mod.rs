@@ -127,6 +127,28 @@ impl EventRow {
     }
 }
 
+/// Frames are stacked in file order and each is in ordinal order, so a stable sort by time alone
+/// orders by (time, file, ordinal). Reordering column by column (one per worker) keeps the peak at
+/// the data plus a few columns, not two copies of everything.
+fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
+    let order = frame
+        .column(Col::Time.name())?
+        .i64()?
+        .arg_sort(SortOptions {
+            maintain_order: true,
+            ..SortOptions::default()
+        });
+    let height = frame.height();
+    let mut columns = frame.into_columns();
+    columns.par_iter_mut().try_for_each(|column| {
+        // One chunk first: a gather over one string-view chunk moves only the 16-byte views
+        // and shares the string buffers, while over several chunks it copies every string.
+        *column = column.rechunk().take(&order)?;
+        PolarsResult::Ok(())
+    })?;
+    DataFrame::new(height, columns)
+}
+
 /// The loaded events, sorted by time.
 #[derive(Clone)]
 pub struct Timeline {
@@ -144,26 +166,22 @@ impl Timeline {
         for next in frames {
             frame.vstack_mut_owned(next?)?;
         }
-        // Batches are stacked in file order and each is in ordinal order, so a stable sort by time
-        // alone orders by (time, file, ordinal). Reordering column by column (one per worker)
-        // keeps the peak at the data plus a few columns, not two copies of everything.
-        let order = frame
-            .column(Col::Time.name())?
-            .i64()?
-            .arg_sort(SortOptions {
-                maintain_order: true,
-                ..SortOptions::default()
-            });
-        let height = frame.height();
-        let mut columns = frame.into_columns();
-        columns.par_iter_mut().try_for_each(|column| {
-            // One chunk first: a gather over one string-view chunk moves only the 16-byte views
-            // and shares the string buffers, while over several chunks it copies every string.
-            *column = column.rechunk().take(&order)?;
-            PolarsResult::Ok(())
-        })?;
-        let frame = DataFrame::new(height, columns)?;
-        Ok(Timeline { frame })
+        Ok(Timeline {
+            frame: sorted_by_time(frame)?,
+        })
+    }
+
+    /// This timeline and another loaded after it, in one time order; the other's file indexes
+    /// move past this one's `files` so record references of both stay valid.
+    pub fn merged(self, other: Timeline, files: u32) -> PolarsResult<Timeline> {
+        let mut other = other.frame;
+        let moved = other.column(FILE)?.u32()?.apply_values(|file| file + files);
+        other.replace(FILE, moved.into_column())?;
+        let mut frame = self.frame;
+        frame.vstack_mut_owned(other)?;
+        Ok(Timeline {
+            frame: sorted_by_time(frame)?,
+        })
     }
 
     /// Groups of rows (in time order, two or more each) that may be the same event: the same

@@ -8,10 +8,11 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::action::Action;
 use super::detail::Detail;
-use super::explorer::Explorer;
+use super::explorer::{Explorer, Focus};
 use super::input::Input;
 use super::jobs::{LiveJob, LoadJob};
 use super::keymap::{Key, Keymap, Lookup, Mode};
+use super::live_pivot::{LivePivots, Pulled};
 use super::palette;
 use super::start::{StartEntry, StartMenu, recent};
 use super::sweep::{SweepView, UserDirs};
@@ -69,6 +70,8 @@ pub struct App {
     /// A live pull from AWS, while it runs, and what each source did in the last one.
     pub live: Option<LiveJob>,
     pub coverage: Vec<crate::live::Entry>,
+    /// In a live session, what AWS is asked about the entity pivoted on.
+    pub live_pivots: LivePivots,
     pub notice: Option<Notice>,
     pub viewport: Viewport,
     pub quit: bool,
@@ -112,6 +115,7 @@ impl App {
             job: None,
             live: None,
             coverage: Vec::new(),
+            live_pivots: LivePivots::new(None, crate::live::pivot::default_cache()),
             notice: None,
             viewport: Viewport::default(),
             quit: false,
@@ -148,8 +152,79 @@ impl App {
         } else {
             Mode::Start
         };
+        self.live_pivots =
+            LivePivots::new(Some(request.clone()), crate::live::pivot::default_cache());
         self.live = Some(LiveJob::start(request));
         self.mode = Mode::Progress;
+    }
+
+    /// The entity pivoted on and the window, when a pivot follows one.
+    fn followed(&self) -> Option<(Entity, Option<(i64, i64)>)> {
+        let pivot = self.explorer.as_ref()?.pivot()?;
+        match &pivot.focus {
+            Focus::Entity(entity) => Some((entity.clone(), pivot.window())),
+            _ => None,
+        }
+    }
+
+    /// A new pivot asks AWS about its entity (in a live session); leaving it stops asking.
+    fn pivot_changed(&mut self) {
+        match self.followed() {
+            Some((entity, window)) => {
+                if let Some(note) = self.live_pivots.ask(&entity, window, self.now) {
+                    self.notice = Some(Notice::Info(note));
+                }
+            }
+            None => self.live_pivots.cancel(),
+        }
+    }
+
+    fn tick_live_pivot(&mut self) {
+        let Some(pulled) = self.live_pivots.poll() else {
+            return;
+        };
+        let (label, loaded, coverage, cached) = match pulled {
+            Pulled::Answered {
+                label,
+                loaded,
+                coverage,
+                cached,
+            } => (label, loaded, coverage, cached),
+            Pulled::Failed(why) => {
+                self.notice = Some(Notice::Error(format!(
+                    "AWS: the pivot's pull failed: {why}"
+                )));
+                return;
+            }
+        };
+        let Some(explorer) = &mut self.explorer else {
+            return;
+        };
+        match explorer.absorb(loaded) {
+            Ok(added) => {
+                let from = if cached {
+                    "from the cache of an earlier pull".to_owned()
+                } else {
+                    let answered = coverage.iter().filter(|e| e.state.answered()).count();
+                    format!(
+                        "{answered} of {} sources answered; C shows them",
+                        coverage.len()
+                    )
+                };
+                self.notice = Some(Notice::Info(format!(
+                    "AWS: {} new events about {label} ({from})",
+                    super::thousands(added)
+                )));
+                if !cached {
+                    self.coverage = coverage;
+                }
+            }
+            Err(error) => {
+                self.notice = Some(Notice::Error(format!(
+                    "AWS: cannot merge the answers: {error}"
+                )))
+            }
+        }
     }
 
     fn tick_live(&mut self) {
@@ -193,6 +268,7 @@ impl App {
     pub fn tick(&mut self) {
         self.tick_sweep();
         self.tick_live();
+        self.tick_live_pivot();
         let Some(result) = self.job.as_ref().and_then(LoadJob::poll) else {
             return;
         };
@@ -375,6 +451,14 @@ impl App {
     }
 
     pub fn perform(&mut self, action: Action) {
+        let followed = self.followed();
+        self.dispatch(action);
+        if self.followed() != followed {
+            self.pivot_changed();
+        }
+    }
+
+    fn dispatch(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {

@@ -2,7 +2,7 @@
 //! time-window stack, the histogram and the marks. No terminal here: the views draw it and the
 //! app changes it through these methods.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -199,6 +199,59 @@ impl Explorer {
 
     pub fn loaded(&self) -> &Loaded {
         &self.loaded
+    }
+
+    /// Merges what a later load found (a live pivot's answers) into the timeline without losing
+    /// the place: filter, windows, pivots, marks and the selected event stay. Returns how many
+    /// events were new.
+    pub fn absorb(&mut self, later: Loaded) -> Result<usize, crate::load::LoadError> {
+        let before = self.loaded.timeline.len();
+        let old_records = self.loaded.timeline.record_refs()?;
+        let selected = self
+            .selected_index()
+            .and_then(|row| old_records.get(row as usize).copied());
+        let merged = self.loaded.absorb(later, &LoadOptions::default())?;
+        let new_rows: HashMap<RecordRef, IdxSize> = merged
+            .timeline
+            .record_refs()?
+            .into_iter()
+            .enumerate()
+            .map(|(row, record)| (record, row as IdxSize))
+            .collect();
+        // Rows of query hits are positions in the old timeline: move them to the new one.
+        let moved = |rows: &Arc<[IdxSize]>| -> Arc<[IdxSize]> {
+            let mut moved: Vec<IdxSize> = rows
+                .iter()
+                .filter_map(|row| old_records.get(*row as usize))
+                .filter_map(|record| new_rows.get(record).copied())
+                .collect();
+            moved.sort_unstable();
+            moved.into()
+        };
+        let pivots = self.pivot.iter_mut().chain(
+            self.stack
+                .iter_mut()
+                .filter_map(|place| place.pivot.as_mut()),
+        );
+        for pivot in pivots {
+            if let Focus::Hits { rows, .. } = &mut pivot.focus {
+                *rows = moved(rows);
+            }
+        }
+        self.times = merged
+            .timeline
+            .times()
+            .map(|t| t.into_no_null_iter().collect())
+            .unwrap_or_default();
+        self.loaded = merged;
+        self.recompute();
+        if let Some(row) = selected.and_then(|record| new_rows.get(&record)) {
+            // Shown rows are timeline positions in time order, so sorted.
+            if let Ok(position) = self.shown.binary_search(row) {
+                self.select_centred(position);
+            }
+        }
+        Ok(self.loaded.timeline.len().saturating_sub(before))
     }
 
     /// How many events the filter and window keep.

@@ -8,6 +8,7 @@ mod explorer;
 mod input;
 mod jobs;
 mod keymap;
+mod live_pivot;
 mod palette;
 mod start;
 mod sweep;

@@ -11,27 +11,28 @@ use crate::live::coverage::State;
 /// cancelled), pages through the results and writes each row as a CloudTrail record, the whole
 /// row kept beside it.
 pub async fn athena(config: &SdkConfig, request: &LiveRequest, mut pages: Pages<'_>) -> State {
-    let Some(query) = &request.athena else {
+    let Some(sql) = &request.athena_sql else {
         return State::Failed("no SQL to run: give --athena-sql or --query".into());
     };
+    let table = request.athena.clone().unwrap_or_default();
     let client = aws_sdk_athena::Client::new(config);
     let started = send!(
         pages,
         client
             .start_query_execution()
-            .query_string(&query.sql)
+            .query_string(sql)
             .query_execution_context(
                 QueryExecutionContext::builder()
-                    .database(&query.database)
+                    .database(&table.database)
                     .build(),
             )
             .set_result_configuration(
-                query
+                table
                     .output
                     .as_ref()
                     .map(|o| ResultConfiguration::builder().output_location(o).build()),
             )
-            .set_work_group(query.workgroup.clone())
+            .set_work_group(table.workgroup.clone())
     );
     let id = started.query_execution_id().unwrap_or_default().to_owned();
     pages.running(Some(Stop::Athena(client.clone(), id.clone())));

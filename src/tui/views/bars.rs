@@ -149,6 +149,9 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
     if let Some(notice) = &app.notice {
         return notice_line(notice, theme, frame, area);
     }
+    if let Some(status) = app.live_pivots.status() {
+        return notice_line(&Notice::Info(status), theme, frame, area);
+    }
     let span = match explorer.shown_span() {
         Some((first, last)) => format!(
             "{} → {}",
