@@ -1,4 +1,26 @@
-//! Small text helpers shared by the files casebook reads (keymaps, queries).
+//! Small text helpers: for the files casebook reads (keymaps, queries), and counts in messages.
+
+/// `1 event`, `1,234 events`: a count and its noun (plural with an s).
+pub fn counted(count: usize, noun: &str) -> String {
+    format!(
+        "{} {noun}{}",
+        thousands(count),
+        if count == 1 { "" } else { "s" }
+    )
+}
+
+/// 1234567 -> "1,234,567".
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// The 1-based line a byte offset falls on.
 pub fn line_of(text: &str, offset: usize) -> usize {

@@ -286,7 +286,7 @@ fn start_screen_opens_a_typed_path() {
     console.send("\x1b[B\r");
     console.wait_for("open:");
     console.send(&format!("{}\r", data.display()));
-    console.wait_for("events from 1 files");
+    console.wait_for("events from 1 file");
     console.send("q");
     assert!(console.exit_success());
     // The path is remembered for the next start.
@@ -387,7 +387,7 @@ fn live_pivots_ask_aws_about_the_entity_and_cache_the_answer() {
         home.path(),
         &env,
     );
-    console.wait_for("loaded 1 events");
+    console.wait_for("loaded 1 event from");
     let lookups = || {
         emulator
             .requests()

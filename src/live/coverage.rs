@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::text::counted;
+
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -88,21 +90,16 @@ impl fmt::Display for State {
             State::Done {
                 events: 0,
                 scanned: None,
-                ..
+                throttled: 0,
             } => f.write_str("done, 0 results"),
             State::Done {
                 events,
                 throttled,
                 scanned,
             } => {
-                let plural = |n: usize| if n == 1 { "" } else { "s" };
-                write!(f, "done ({events} event{}", plural(*events))?;
+                write!(f, "done ({}", counted(*events, "event"))?;
                 if *throttled > 0 {
-                    write!(
-                        f,
-                        ", throttled {throttled} time{} and retried",
-                        plural(*throttled)
-                    )?;
+                    write!(f, ", throttled {} and retried", counted(*throttled, "time"))?;
                 }
                 if let Some(bytes) = scanned {
                     write!(f, ", {bytes} bytes scanned")?;

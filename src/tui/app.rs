@@ -20,6 +20,7 @@ use super::views::Viewport;
 use crate::event::EntityKind;
 use crate::load::{LoadError, Loaded};
 use crate::sanitize;
+use crate::text::counted;
 use crate::timeline::card::EntityCard;
 use crate::timeline::filter::ParseError;
 use crate::timeline::pivot::{Count, Entity};
@@ -212,8 +213,8 @@ impl App {
                     )
                 };
                 self.notice = Some(Notice::Info(format!(
-                    "AWS: {} new events about {label} ({from})",
-                    super::thousands(added)
+                    "AWS: {} about {label} ({from})",
+                    counted(added, "new event")
                 )));
                 if !cached {
                     self.coverage = coverage;
@@ -1015,9 +1016,9 @@ fn load_notice(loaded: &Loaded, coverage: &[crate::live::Entry]) -> Notice {
     let failed = loaded.files.iter().filter(|f| f.error.is_some()).count();
     let skipped: usize = loaded.files.iter().map(|f| f.skipped.total).sum();
     let mut text = format!(
-        "loaded {} events from {} files",
-        super::thousands(loaded.timeline.len()),
-        super::thousands(files)
+        "loaded {} from {}",
+        counted(loaded.timeline.len(), "event"),
+        counted(files, "file")
     );
     if loaded.duplicates > 0 {
         text.push_str(&format!(", {} duplicates dropped", loaded.duplicates));

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use super::jobs::{LiveJob, LoadJob};
 use crate::live::pivot::{self, PivotPull};
-use crate::live::{Entry, LiveRequest};
+use crate::live::{Entry, LiveRequest, State};
 use crate::load::{LoadError, Loaded};
+use crate::text::counted;
 use crate::timeline::pivot::Entity;
 
 pub struct LivePivots {
@@ -88,11 +89,21 @@ impl LivePivots {
         Some(match &pull.stage {
             Stage::Asking(job) => {
                 use std::sync::atomic::Ordering::Relaxed;
+                let throttled = job
+                    .progress
+                    .coverage()
+                    .iter()
+                    .any(|e| matches!(e.state, State::Running { throttled } if throttled > 0));
                 format!(
-                    "AWS: asking about {} ({} requests, {} events so far; Esc stops)",
+                    "AWS: asking about {} ({}, {} so far{}; Esc stops)",
                     pull.label,
-                    job.progress.requests.load(Relaxed),
-                    job.progress.events.load(Relaxed)
+                    counted(job.progress.requests.load(Relaxed), "request"),
+                    counted(job.progress.events.load(Relaxed), "event"),
+                    if throttled {
+                        ", throttled: retrying"
+                    } else {
+                        ""
+                    }
                 )
             }
             Stage::Loading { cached: true, .. } => {
