@@ -300,21 +300,36 @@ pub fn same_principal(known: &str, wanted: &str) -> bool {
     }
 }
 
+/// The parts of an ARN casebook reads: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub service: &'a str,
+    /// What follows the account, e.g. `security-group/sg-0abc` or `user/path/NAME`.
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    pub fn parse(text: &'a str) -> Option<Arn<'a>> {
+        let mut parts = text.splitn(6, ':');
+        let (Some("arn"), Some(_), Some(service), Some(_), Some(_), Some(resource)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        Some(Arn { service, resource })
+    }
+}
+
 /// The user or role name in an IAM user, role or assumed-role ARN
 /// (`arn:aws:sts::1:assumed-role/NAME/session`, `arn:aws:iam::1:user/path/NAME`).
 fn iam_name(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), _, Some("iam" | "sts"), _, _, Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let (kind, path) = resource.split_once('/')?;
+    let arn = Arn::parse(arn).filter(|arn| matches!(arn.service, "iam" | "sts"))?;
+    let (kind, path) = arn.resource.split_once('/')?;
     match kind {
         "assumed-role" => path.split('/').next(),
         "user" | "role" => path.rsplit('/').next(),

@@ -5,7 +5,8 @@
 mod emulator;
 
 use emulator::{
-    Emulator, at, config_item, count, finding, hub_finding, live, now_ms, requests_of, trail_event,
+    Emulator, at, casebook, config_item, count, finding, hub_finding, live, now_ms, requests_of,
+    trail_event,
 };
 use serde_json::{Value, json};
 
@@ -399,27 +400,23 @@ fn findings_calls_config_and_insights_of_two_regions_make_one_timeline() {
 #[test]
 fn athena_setup_creates_the_projected_table_for_the_callers_account() {
     let emulator = Emulator::start();
-    let output = assert_cmd::Command::cargo_bin("casebook")
-        .unwrap()
-        .envs(emulator.env())
-        .args([
+    let output = casebook(
+        &emulator,
+        &[
             "athena",
             "setup",
             "--bucket",
             "org-trail",
             "--org-id",
             "o-abc123",
-        ])
-        .args([
             "--trail-regions",
             "eu-west-1,us-east-1",
             "--database",
             "security",
-        ])
-        .args(["--athena-output", "s3://casebook-results/"])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
+            "--athena-output",
+            "s3://casebook-results/",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -443,26 +440,21 @@ fn athena_setup_creates_the_projected_table_for_the_callers_account() {
     assert!(statements[1].contains("'projection.account.values'='123456789012'"));
 
     emulator.fault(json!({"service": "athena", "kind": "denied", "times": 5}));
-    let output = assert_cmd::Command::cargo_bin("casebook")
-        .unwrap()
-        .envs(emulator.env())
-        .args([
+    let output = casebook(
+        &emulator,
+        &[
             "athena",
             "setup",
             "--bucket",
             "b",
             "--accounts",
             "111122223333",
-        ])
-        .args([
             "--region",
             "us-east-1",
             "--athena-output",
             "s3://casebook-results/",
-        ])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_ne!(output.status.code(), Some(0));
     assert!(stderr.contains("access denied"), "{stderr}");

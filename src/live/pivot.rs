@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::{ConfigResource, LiveRequest, LiveSource, Lookup};
-use crate::event::EntityKind;
+use crate::event::{Arn, EntityKind};
 use crate::query::Condition;
 use crate::time::NANOS_PER_SEC;
 use crate::timeline::pivot::Entity;
@@ -182,19 +182,9 @@ fn config_resource_of(arn: &str) -> Option<ConfigResource> {
             .then(|| resource("AWS::S3::Bucket", path))
             .flatten();
     }
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), _, Some(service), _, _, Some(rest)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let (kind, id) = rest.split_once('/')?;
-    match (service, kind) {
+    let arn = Arn::parse(arn)?;
+    let (kind, id) = arn.resource.split_once('/')?;
+    match (arn.service, kind) {
         ("ec2", "security-group") => resource("AWS::EC2::SecurityGroup", id),
         ("ec2", "instance") => resource("AWS::EC2::Instance", id),
         ("ec2", "snapshot") => resource("AWS::EC2::Snapshot", id),

@@ -279,24 +279,36 @@ const WINDOW: [&str; 4] = [
     "2026-11-18T06:00:00Z",
 ];
 
+/// `casebook ARGS` against the emulator.
+pub fn casebook(emulator: &Emulator, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .envs(emulator.env())
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap()
+}
+
 /// `casebook live ARGS --format jsonl` against the emulator: exit code, events, stderr.
 pub fn live(emulator: &Emulator, args: &[&str]) -> (i32, Vec<Value>, String) {
     let spool = tempfile::tempdir().unwrap();
-    let output = assert_cmd::Command::cargo_bin("casebook")
-        .unwrap()
-        .envs(emulator.env())
-        .arg("live")
-        .args(if args.contains(&"--since") {
-            &[][..]
-        } else {
-            &WINDOW[..]
-        })
-        .args(args)
-        .args(["--format", "jsonl", "--spool"])
-        .arg(spool.path())
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
+    let spool = spool.path().display().to_string();
+    let window = if args.contains(&"--since") {
+        &[][..]
+    } else {
+        &WINDOW[..]
+    };
+    let output = casebook(
+        emulator,
+        &[
+            &["live"],
+            window,
+            args,
+            &["--format", "jsonl", "--spool", &spool],
+        ]
+        .concat(),
+    );
     let events = String::from_utf8(output.stdout)
         .unwrap()
         .lines()

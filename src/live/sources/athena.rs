@@ -3,7 +3,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
 
-use super::{Backoff, Pages, Stop, send};
+use super::{Backoff, Pages, Stop, every_page, send};
 use crate::live::LiveRequest;
 use crate::live::coverage::State;
 
@@ -61,54 +61,57 @@ pub async fn athena(config: &SdkConfig, request: &LiveRequest, mut pages: Pages<
     };
     pages.running(None);
     pages.discard();
-    let mut token = None;
     let mut columns: Vec<String> = Vec::new();
-    loop {
-        let results = send!(
-            pages,
-            client
-                .get_query_results()
-                .query_execution_id(&id)
-                .set_next_token(token)
-        );
-        pages.discard();
-        let Some(set) = results.result_set() else {
-            break;
-        };
-        if columns.is_empty() {
-            columns = set
-                .result_set_metadata()
-                .map(|m| {
-                    m.column_info()
-                        .iter()
-                        .map(|c| c.name().to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-        }
-        let mut records = Vec::new();
-        for row in set.rows() {
-            let values: Vec<Option<&str>> = row.data().iter().map(|d| d.var_char_value()).collect();
-            // A SELECT's first row repeats the column names.
-            let header = values
-                .iter()
-                .zip(&columns)
-                .all(|(value, column)| *value == Some(column.as_str()));
-            if !header {
-                records.push(record_of_row(&columns, &values));
+    every_page!(
+        pages,
+        |token| client
+            .get_query_results()
+            .query_execution_id(&id)
+            .set_next_token(token),
+        |results| {
+            pages.discard();
+            if let Some(set) = results.result_set() {
+                let records = rows_as_records(set, &mut columns);
+                let body = serde_json::json!({ "Records": records });
+                pages.capture_body(body.to_string().into_bytes());
+                if let Err(state) = pages.keep(records.len()) {
+                    return state;
+                }
             }
         }
-        let body = serde_json::json!({ "Records": records });
-        pages.capture_body(body.to_string().into_bytes());
-        if let Err(state) = pages.keep(records.len()) {
-            return state;
-        }
-        token = results.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
+    );
+    pages.done(scanned)
+}
+
+/// A page of results as CloudTrail records; `columns` are read from the first page.
+fn rows_as_records(
+    set: &aws_sdk_athena::types::ResultSet,
+    columns: &mut Vec<String>,
+) -> Vec<serde_json::Value> {
+    if columns.is_empty() {
+        *columns = set
+            .result_set_metadata()
+            .map(|m| {
+                m.column_info()
+                    .iter()
+                    .map(|c| c.name().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    let mut records = Vec::new();
+    for row in set.rows() {
+        let values: Vec<Option<&str>> = row.data().iter().map(|d| d.var_char_value()).collect();
+        // A SELECT's first row repeats the column names.
+        let header = values
+            .iter()
+            .zip(columns.iter())
+            .all(|(value, column)| *value == Some(column.as_str()));
+        if !header {
+            records.push(record_of_row(columns, &values));
         }
     }
-    pages.done(scanned)
+    records
 }
 
 /// One Athena row of the CloudTrail table as a CloudTrail record: known columns (or the

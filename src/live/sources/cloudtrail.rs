@@ -6,7 +6,7 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_smithy_types::DateTime;
 
-use super::{Pages, millis, send};
+use super::{Pages, every_page, millis, send};
 use crate::live::LiveRequest;
 use crate::live::coverage::State;
 
@@ -31,11 +31,10 @@ pub async fn cloudtrail(config: &SdkConfig, request: &LiveRequest, mut pages: Pa
     let (start, end) = request.window;
     let mut pacing = tokio::time::interval(LOOKUP_INTERVAL);
     pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut token = None;
-    loop {
-        pacing.tick().await;
-        let output = send!(
-            pages,
+    every_page!(
+        pages,
+        |token| {
+            pacing.tick().await;
             client
                 .lookup_events()
                 .start_time(DateTime::from_millis(millis(start)))
@@ -43,14 +42,10 @@ pub async fn cloudtrail(config: &SdkConfig, request: &LiveRequest, mut pages: Pa
                 .set_lookup_attributes(attribute.clone().map(|a| vec![a]))
                 .max_results(50)
                 .set_next_token(token)
-        );
-        if let Err(state) = pages.keep(output.events().len()) {
+        },
+        |output| if let Err(state) = pages.keep(output.events().len()) {
             return state;
         }
-        token = output.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    );
     pages.done(None)
 }

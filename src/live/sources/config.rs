@@ -6,7 +6,7 @@ use aws_config::SdkConfig;
 use aws_sdk_config::types::{ChronologicalOrder, ResourceType};
 use aws_smithy_types::DateTime;
 
-use super::{Pages, millis, send};
+use super::{Pages, every_page, millis, send};
 use crate::live::coverage::State;
 use crate::live::{ConfigResource, LiveRequest};
 use crate::time::{NANOS_PER_SEC, format_rfc3339};
@@ -28,17 +28,14 @@ pub async fn config(config: &SdkConfig, request: &LiveRequest, mut pages: Pages<
         (None, false) => None,
     };
     if let Some(sql) = selection {
-        let mut token = None;
-        loop {
-            let output = send!(
-                pages,
-                client
-                    .select_resource_config()
-                    .expression(&sql)
-                    .limit(PAGE)
-                    .set_next_token(token)
-            );
-            for row in output.results() {
+        every_page!(
+            pages,
+            |token| client
+                .select_resource_config()
+                .expression(&sql)
+                .limit(PAGE)
+                .set_next_token(token),
+            |output| for row in output.results() {
                 match resource_of_row(row) {
                     Some(resource) if !resources.contains(&resource) => resources.push(resource),
                     Some(_) => {}
@@ -49,45 +46,28 @@ pub async fn config(config: &SdkConfig, request: &LiveRequest, mut pages: Pages<
                     }
                 }
             }
-            token = output
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        );
         pages.discard();
     }
     for resource in &resources {
         let mut earlier = start;
         while earlier < end {
             let later = (earlier + HISTORY_SPAN).min(end);
-            let mut token = None;
-            loop {
-                let output = send!(
-                    pages,
-                    client
-                        .get_resource_config_history()
-                        .resource_type(ResourceType::from(resource.kind.as_str()))
-                        .resource_id(&resource.id)
-                        .earlier_time(DateTime::from_millis(millis(earlier)))
-                        .later_time(DateTime::from_millis(millis(later)))
-                        .chronological_order(ChronologicalOrder::Forward)
-                        .limit(PAGE)
-                        .set_next_token(token)
-                );
-                if let Err(state) = pages.keep(output.configuration_items().len()) {
+            every_page!(
+                pages,
+                |token| client
+                    .get_resource_config_history()
+                    .resource_type(ResourceType::from(resource.kind.as_str()))
+                    .resource_id(&resource.id)
+                    .earlier_time(DateTime::from_millis(millis(earlier)))
+                    .later_time(DateTime::from_millis(millis(later)))
+                    .chronological_order(ChronologicalOrder::Forward)
+                    .limit(PAGE)
+                    .set_next_token(token),
+                |output| if let Err(state) = pages.keep(output.configuration_items().len()) {
                     return state;
                 }
-                token = output
-                    .next_token()
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned);
-                if token.is_none() {
-                    break;
-                }
-            }
+            );
             earlier = later;
         }
     }

@@ -3,7 +3,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_guardduty::types::{Condition, FindingCriteria};
 
-use super::{Pages, millis, send};
+use super::{Pages, every_page, millis, send};
 use crate::live::LiveRequest;
 use crate::live::coverage::State;
 
@@ -14,50 +14,41 @@ const FINDINGS_PER_CALL: usize = 50;
 pub async fn guardduty(config: &SdkConfig, request: &LiveRequest, mut pages: Pages<'_>) -> State {
     let client = aws_sdk_guardduty::Client::new(config);
     let mut detectors = Vec::new();
-    let mut token = None;
-    loop {
-        let output = send!(pages, client.list_detectors().set_next_token(token));
-        detectors.extend(output.detector_ids().iter().cloned());
-        token = output.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    every_page!(
+        pages,
+        |token| client.list_detectors().set_next_token(token),
+        |output| detectors.extend(output.detector_ids().iter().cloned())
+    );
     pages.discard();
     if detectors.is_empty() {
         return State::NotEnabled("no GuardDuty detector in this region".into());
     }
     let criteria = criteria(request);
     for detector in &detectors {
-        let mut token = None;
-        loop {
-            let listed = send!(
-                pages,
-                client
-                    .list_findings()
-                    .detector_id(detector)
-                    .finding_criteria(criteria.clone())
-                    .max_results(FINDINGS_PER_CALL as i32)
-                    .set_next_token(token)
-            );
-            pages.discard();
-            for ids in listed.finding_ids().chunks(FINDINGS_PER_CALL) {
-                let found = send!(
-                    pages,
-                    client
-                        .get_findings()
-                        .detector_id(detector)
-                        .set_finding_ids(Some(ids.to_vec()))
-                );
-                if let Err(state) = pages.keep(found.findings().len()) {
-                    return state;
+        every_page!(
+            pages,
+            |token| client
+                .list_findings()
+                .detector_id(detector)
+                .finding_criteria(criteria.clone())
+                .max_results(FINDINGS_PER_CALL as i32)
+                .set_next_token(token),
+            |listed| {
+                pages.discard();
+                for ids in listed.finding_ids().chunks(FINDINGS_PER_CALL) {
+                    let found = send!(
+                        pages,
+                        client
+                            .get_findings()
+                            .detector_id(detector)
+                            .set_finding_ids(Some(ids.to_vec()))
+                    );
+                    if let Err(state) = pages.keep(found.findings().len()) {
+                        return state;
+                    }
                 }
             }
-            token = listed.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        );
     }
     pages.done(None)
 }

@@ -4,7 +4,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 
-use super::{Backoff, Pages, Stop, millis, send};
+use super::{Backoff, Pages, Stop, every_page, millis, send};
 use crate::live::LiveRequest;
 use crate::live::coverage::State;
 use crate::time::NANOS_PER_SEC;
@@ -34,25 +34,18 @@ async fn filter(
 ) -> State {
     let (start, end) = request.window;
     for group in &request.log_groups {
-        let mut token = None;
-        loop {
-            let output = send!(
-                pages,
-                client
-                    .filter_log_events()
-                    .log_group_name(group)
-                    .start_time(millis(start))
-                    .end_time(millis(end))
-                    .set_next_token(token)
-            );
-            if let Err(state) = pages.keep(output.events().len()) {
+        every_page!(
+            pages,
+            |token| client
+                .filter_log_events()
+                .log_group_name(group)
+                .start_time(millis(start))
+                .end_time(millis(end))
+                .set_next_token(token),
+            |output| if let Err(state) = pages.keep(output.events().len()) {
                 return state;
             }
-            token = output.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        );
     }
     pages.done(None)
 }

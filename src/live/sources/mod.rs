@@ -41,6 +41,26 @@ macro_rules! send {
 }
 use send;
 
+/// Sends a paginated request for every page, `$token` holding the previous page's next token
+/// (`None` at first), and runs `$each` on each page's `$output`; an error ends the source.
+macro_rules! every_page {
+    ($pages:expr, |$token:ident| $request:expr, |$output:ident| $each:expr) => {{
+        let mut $token: Option<String> = None;
+        loop {
+            let $output = send!($pages, $request);
+            $each;
+            $token = $output
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if $token.is_none() {
+                break;
+            }
+        }
+    }};
+}
+use every_page;
+
 /// A query running in AWS on a source's behalf, to stop if the user cancels: Athena bills by
 /// bytes scanned, and Logs Insights counts running queries against a per-account limit.
 #[derive(Debug, Clone, Default)]

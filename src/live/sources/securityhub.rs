@@ -3,7 +3,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_securityhub::types::{AwsSecurityFindingFilters, DateFilter};
 
-use super::{Pages, send};
+use super::{Pages, every_page, send};
 use crate::live::LiveRequest;
 use crate::live::coverage::State;
 use crate::time::format_rfc3339;
@@ -22,26 +22,16 @@ pub async fn securityhub(config: &SdkConfig, request: &LiveRequest, mut pages: P
                 .build(),
         )
         .build();
-    let mut token = None;
-    loop {
-        let output = send!(
-            pages,
-            client
-                .get_findings()
-                .filters(filters.clone())
-                .max_results(FINDINGS_PER_PAGE)
-                .set_next_token(token)
-        );
-        if let Err(state) = pages.keep(output.findings().len()) {
+    every_page!(
+        pages,
+        |token| client
+            .get_findings()
+            .filters(filters.clone())
+            .max_results(FINDINGS_PER_PAGE)
+            .set_next_token(token),
+        |output| if let Err(state) = pages.keep(output.findings().len()) {
             return state;
         }
-        token = output
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    );
     pages.done(None)
 }
