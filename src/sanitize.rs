@@ -65,6 +65,17 @@ pub fn redact_secrets(value: &mut serde_json::Value) {
     }
 }
 
+/// A CSV cell that no spreadsheet runs: cells starting with `=`, `+`, `-`, `@`, tab or CR are
+/// formulas to Excel and LibreOffice, and a leading `'` makes them text. Control characters are
+/// shown as escapes, so a `cat` of the file is inert too.
+pub fn csv_cell(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{}", inline(cell))
+    } else {
+        inline(cell)
+    }
+}
+
 fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c,
@@ -78,6 +89,18 @@ fn is_dangerous(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_formulas_are_neutralized() {
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "' x");
+        assert_eq!(csv_cell("a\u{1b}[2J"), "a\\u{1b}[2J");
+        assert_eq!(csv_cell("GetObject"), "GetObject");
+    }
 
     #[test]
     fn shows_terminal_escapes_as_text() {

@@ -276,11 +276,14 @@ fn log_groups_are_read_page_by_page_into_the_timeline() {
         "/_casebook/page-size",
         &json!({"operation": "FilterLogEvents", "size": 10}),
     );
+    emulator
+        .fault(json!({"service": "logs", "region": "eu-west-1", "kind": "throttle", "times": 1}));
+    emulator.fault(json!({"service": "logs", "region": "us-east-1", "kind": "denied", "times": 5}));
     let (code, events, stderr) = live(
         &emulator,
         &[
             "--regions",
-            "eu-west-1",
+            "eu-west-1,us-east-1",
             "--sources",
             "logs",
             "--log-group",
@@ -289,15 +292,22 @@ fn log_groups_are_read_page_by_page_into_the_timeline() {
             "-1h",
         ],
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(code, 1, "us-east-1 was denied: {stderr}");
     assert_eq!(events.len(), 25, "{stderr}");
     assert!(events.iter().all(|e| e["source"] == "k8s_audit"));
     assert_eq!(
         requests_of(&emulator, "FilterLogEvents", "eu-west-1").len(),
-        3
+        4,
+        "three pages and the throttled attempt"
     );
     assert!(
-        stderr.contains("logs        default       eu-west-1       done (25 events)"),
+        stderr.contains(
+            "logs        default       eu-west-1       done (25 events, throttled 1 time and retried)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("logs        default       us-east-1       access denied"),
         "{stderr}"
     );
 }

@@ -5,9 +5,8 @@
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use crate::event::severity;
 use crate::load::{self, LoadOptions, Loaded};
 use crate::sanitize;
 use crate::time::format_rfc3339;
@@ -126,20 +125,10 @@ fn csv_record(row: &EventRow) -> Vec<String> {
             Column::Time => format_rfc3339(row.time),
             Column::Severity => row.severity.map(|s| s.to_string()).unwrap_or_default(),
             Column::Bytes => row.bytes.map(|b| b.to_string()).unwrap_or_default(),
-            Column::Resources => neutralize_formula(&row.resources().collect::<Vec<_>>().join(" ")),
-            other => neutralize_formula(row.get(*other).unwrap_or("")),
+            Column::Resources => sanitize::csv_cell(&row.resources().collect::<Vec<_>>().join(" ")),
+            other => sanitize::csv_cell(row.get(*other).unwrap_or("")),
         })
         .collect()
-}
-
-/// Spreadsheets run cells starting with `=`, `+`, `-`, `@`, tab or CR as formulas; a leading `'`
-/// makes them text. Control characters are shown as escapes, so a `cat` of the file is inert too.
-pub fn neutralize_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{}", sanitize::inline(cell))
-    } else {
-        sanitize::inline(cell)
-    }
 }
 
 fn write_jsonl(
@@ -151,46 +140,9 @@ fn write_jsonl(
     let refs: Vec<_> = rows.iter().map(|r| (r.record, r.time)).collect();
     let mut originals = load::original_records(&loaded.files, &refs, options);
     for row in rows {
-        let mut raw = originals.remove(&row.record).unwrap_or(Value::Null);
-        sanitize::redact_secrets(&mut raw);
-        let mut object = Map::new();
-        object.insert("time".into(), json!(format_rfc3339(row.time)));
-        for column in Column::TEXT.iter().chain([&Column::Class]) {
-            if *column == Column::Resources {
-                continue;
-            }
-            object.insert(column.name().into(), json!(row.get(*column)));
-        }
-        object.insert("severity".into(), json!(row.severity));
-        object.insert("bytes".into(), json!(row.bytes));
-        object.insert(
-            "severity_label".into(),
-            json!(row.severity.map(severity::label)),
-        );
-        object.insert(
-            "resources".into(),
-            json!(row.resources().collect::<Vec<_>>()),
-        );
-        object.insert("raw".into(), raw);
-        serde_json::to_writer(&mut *out, &Value::Object(object))?;
+        let raw = originals.remove(&row.record).unwrap_or(Value::Null);
+        serde_json::to_writer(&mut *out, &row.to_json(raw))?;
         out.write_all(b"\n")?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_neutralized() {
-        assert_eq!(
-            neutralize_formula("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
-        assert_eq!(neutralize_formula("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralize_formula("\tx"), "' x");
-        assert_eq!(neutralize_formula("a\u{1b}[2J"), "a\\u{1b}[2J");
-        assert_eq!(neutralize_formula("GetObject"), "GetObject");
-    }
 }

@@ -115,6 +115,33 @@ pub struct EventRow {
 }
 
 impl EventRow {
+    /// The event as the jsonl export writes it (a stable contract): the columns, the severity
+    /// label, and its original record with every secret redacted.
+    pub fn to_json(&self, mut raw: serde_json::Value) -> serde_json::Value {
+        use serde_json::{Map, Value, json};
+        crate::sanitize::redact_secrets(&mut raw);
+        let mut object = Map::new();
+        object.insert("time".into(), json!(crate::time::format_rfc3339(self.time)));
+        for column in Col::TEXT.iter().chain([&Col::Class]) {
+            if *column == Col::Resources {
+                continue;
+            }
+            object.insert(column.name().into(), json!(self.get(*column)));
+        }
+        object.insert("severity".into(), json!(self.severity));
+        object.insert("bytes".into(), json!(self.bytes));
+        object.insert(
+            "severity_label".into(),
+            json!(self.severity.map(crate::event::severity::label)),
+        );
+        object.insert(
+            "resources".into(),
+            json!(self.resources().collect::<Vec<_>>()),
+        );
+        object.insert("raw".into(), raw);
+        Value::Object(object)
+    }
+
     pub fn get(&self, column: Col) -> Option<&str> {
         let index = STRING_COLUMNS.iter().position(|c| *c == column)?;
         self.values[index].as_deref()
