@@ -17,5 +17,15 @@ if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOT
 fi
 export CASEBOOK_EMULATOR_PYTHON="$venv/bin/python"
 
+# The case export test opens the HTML report in headless Chromium (Debian's package).
+if ! command -v "${CASEBOOK_CHROMIUM:-chromium}" >/dev/null; then
+    echo "installing chromium (for the HTML report test)"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+    fi
+fi
+
 cargo fmt --all -- --check
 cargo test --all-targets

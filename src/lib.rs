@@ -2,8 +2,9 @@
 //!
 //! Layers: the domain ([`event`], [`timeline`], [`time`]) knows nothing of terminals or AWS;
 //! [`sources`] turn raw data into events; [`load`] runs sources over files into a timeline;
-//! [`live`] pulls from the AWS APIs into files the same loaders read; [`query`] holds saved queries, the sweep and Sigma rules; [`cli`] is the headless edge and [`tui`] the console; [`demo`] writes the bundled case.
+//! [`live`] pulls from the AWS APIs into files the same loaders read; [`query`] holds saved queries, the sweep and Sigma rules; [`case`] keeps an investigation and exports it; [`cli`] is the headless edge and [`tui`] the console; [`demo`] writes the bundled case.
 
+pub mod case;
 pub mod cli;
 pub mod demo;
 pub mod event;

@@ -76,7 +76,26 @@ pub fn csv_cell(cell: &str) -> String {
     }
 }
 
-fn is_dangerous(c: char) -> bool {
+/// A JSON line with every control, bidi and invisible character written as a `\uXXXX` escape:
+/// the same data to a parser, inert to a terminal that `cat`s the file.
+pub fn inert_json(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_dangerous(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Control characters (ESC among them) and bidi or invisible formatting characters.
+pub fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{200b}'..='\u{200f}'   // zero-width and direction marks

@@ -4,6 +4,7 @@
 //! bad filter. Every skipped file or record is named on stderr with its reason.
 
 mod athena;
+mod case;
 mod entity;
 mod live;
 mod output;
@@ -120,6 +121,24 @@ enum Command {
         #[command(subcommand)]
         command: athena::AthenaCommand,
     },
+    /// Case files: a folder that keeps the investigation (marked events with their records,
+    /// notes, manual events, provenance).
+    Case {
+        #[command(subcommand)]
+        command: case::CaseCommand,
+    },
+    /// Export a case: markdown, timesketch-jsonl, timesketch-csv, csv, ocsf, html or bundle.
+    Export {
+        /// The case folder.
+        dir: PathBuf,
+        #[arg(long, value_parser = str::parse::<crate::case::export::Format>)]
+        format: crate::case::export::Format,
+        /// Where to write it (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check a bundle against its SHA-256 manifest; names every file that changed.
+    Verify { bundle: PathBuf },
     /// Saved investigation queries: the shipped pack and your own
     /// ($XDG_CONFIG_HOME/casebook/queries/*.toml).
     Query {
@@ -359,6 +378,13 @@ fn execute(cli: Cli) -> Result<i32> {
         }
         Command::Live(args) => live::run(*args, &options, now),
         Command::Athena { command } => athena::run(command),
+        Command::Case { command } => case::run(command, &options, now),
+        Command::Export {
+            dir,
+            format,
+            output,
+        } => case::export(&dir, format, output.as_deref()),
+        Command::Verify { bundle } => case::verify(&bundle),
         Command::Query {
             command: QueryCommand::List { format },
         } => {
