@@ -417,3 +417,100 @@ fn live_pivots_ask_aws_about_the_entity_and_cache_the_answer() {
     console.send("q");
     assert!(console.exit_success());
 }
+
+/// A case in the console: its marks show, new marks carry tags and comments, manual events and
+/// notes are saved as they are made, and opening it again resumes where the user was.
+#[test]
+fn a_case_is_kept_as_the_console_works_and_resumes_where_it_was() {
+    let home = tempfile::tempdir().unwrap();
+    let demo = home.path().join("demo");
+    let case = home.path().join("exfil.casebook");
+    let (demo_arg, case_arg) = (demo.to_str().unwrap(), case.to_str().unwrap());
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("casebook")
+            .unwrap()
+            .args(args)
+            .assert()
+            .success();
+    };
+    run(&["demo", "--write", demo_arg]);
+    run(&["case", "new", case_arg, "--title", "Node role exfiltration"]);
+    run(&[
+        "case",
+        "add",
+        case_arg,
+        demo_arg,
+        "--filter",
+        "severity>=7",
+        "--tag",
+        "finding",
+    ]);
+    let editor = home.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\necho 'Key revoked by on-call.' >> \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let editor_env = editor.to_str().unwrap();
+    let mut console = Console::start(&["open", case_arg], home.path(), &[("EDITOR", editor_env)]);
+    console.wait_for("events from");
+    console.send("\x1b[B");
+    console.wait_for("2 marked");
+    console.send("/severity>=7\r");
+    console.wait_for("2 / 5,015 events");
+    console.send("p");
+    console.wait_for("pivot on");
+    console.send("access key\r");
+    console.wait_for("timeline › access key ASIAWNODEEXFIL7Q2W4E ±1h");
+    console.send("/action:StopLogging\r");
+    console.wait_for("1 / 5,015 events");
+    console.send("M");
+    console.wait_for("mark with #tags and a comment:");
+    console.send("#defense-evasion trail stopped by the stolen key\r");
+    console.wait_for("3 marked");
+    console.send("E");
+    console.wait_for("manual event");
+    console.send("03:40 key revoked\r");
+    console.wait_for("added to the case's timeline");
+    console.send("e");
+    console.wait_for("notes saved in the case");
+    console.send("'");
+    console.wait_for("marked events (enter shows one");
+    assert!(
+        console.screen().contains("#defense-evasion trail stopped"),
+        "{}",
+        console.screen()
+    );
+    console.send("'");
+    console.wait_until_gone("marked events (enter shows one");
+    console.send("q");
+    assert!(console.exit_success());
+
+    let saved = casebook::case::Case::open(&case).unwrap();
+    assert_eq!(saved.marks.len(), 3);
+    let tagged = saved
+        .marks
+        .iter()
+        .find(|m| m.tags.contains(&"defense-evasion".into()));
+    assert_eq!(
+        tagged.unwrap().comment,
+        "trail stopped by the stolen key",
+        "{:?}",
+        saved.marks
+    );
+    assert_eq!(saved.marks[2].event["raw"]["eventName"], "StopLogging");
+    assert_eq!(saved.manual[0].text, "key revoked");
+    assert_eq!(saved.manual[0].time, "2026-11-18T03:40:00.000Z");
+    assert!(saved.notes.contains("Key revoked by on-call."));
+
+    // Opened again: the pivot, its filter and the selection are where they were.
+    let mut console = Console::start(&["open", case_arg], home.path(), &[]);
+    console.wait_for("timeline › access key ASIAWNODEEXFIL7Q2W4E ±1h │ / action:StopLogging");
+    console.send("\x1b[B");
+    console.wait_for("3 marked");
+    console.send("\x1b");
+    console.wait_for("/ severity>=7");
+    console.send("q");
+    assert!(console.exit_success());
+}

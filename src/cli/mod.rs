@@ -52,7 +52,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         write: Option<PathBuf>,
     },
-    /// Open files or folders in the console.
+    /// Open files or folders in the console, or a case folder (resumed where it was left).
     Open {
         /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]
@@ -314,7 +314,11 @@ fn execute(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Open { paths } => {
-            crate::tui::run(crate::tui::Start::Paths(paths))?;
+            let start = match &paths[..] {
+                [dir] if crate::case::Case::is_case(dir) => crate::tui::Start::Case(dir.clone()),
+                _ => crate::tui::Start::Paths(paths),
+            };
+            crate::tui::run(start)?;
             Ok(0)
         }
         Command::Load {

@@ -56,6 +56,10 @@ actions! {
     ToggleMark = "toggle_mark", "Mark or unmark the selected event";
     NextMark = "next_mark", "Jump to the next marked event";
     PrevMark = "prev_mark", "Jump to the previous marked event";
+    TagMark = "tag_mark", "Case: mark the selected event with tags and a comment (#tag text)";
+    Marks = "marks", "Case: the marked events, with their tags and comments";
+    AddEvent = "add_event", "Case: add an event no log has (03:32 on-call paged)";
+    EditNotes = "edit_notes", "Case: edit the notes (Markdown) in $EDITOR";
     Pivot = "pivot", "Follow an entity of the selected event across every source";
     NarrowWindow = "narrow_window", "Halve the pivot's time window";
     WidenWindow = "widen_window", "Double the pivot's time window";

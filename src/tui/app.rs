@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ratatui::crossterm::event::KeyEvent;
 
 use super::action::Action;
+use super::case_session::CaseSession;
 use super::detail::Detail;
 use super::explorer::{Explorer, Focus};
 use super::input::Input;
@@ -39,7 +40,13 @@ pub enum Prompt {
     OpenPaths,
     /// The name of a new query of the user's own, from the current filter.
     SaveQuery,
+    /// Tags and a comment for the selected event: `#tag #other comment`.
+    TagMark,
+    /// An event no log has: `03:32 on-call paged`.
+    ManualEvent,
 }
+
+mod case;
 
 pub struct App {
     pub keymap: Keymap,
@@ -73,6 +80,11 @@ pub struct App {
     pub coverage: Vec<crate::live::Entry>,
     /// In a live session, what AWS is asked about the entity pivoted on.
     pub live_pivots: LivePivots,
+    /// The case open in the console, if any: marks, notes and the place are saved into it.
+    pub case: Option<CaseSession>,
+    pub marks_selected: usize,
+    /// Notes to hand to $EDITOR (the event loop owns the terminal).
+    edit_notes: Option<PathBuf>,
     pub notice: Option<Notice>,
     pub viewport: Viewport,
     pub quit: bool,
@@ -117,6 +129,9 @@ impl App {
             live: None,
             coverage: Vec::new(),
             live_pivots: LivePivots::new(None, crate::live::pivot::default_cache()),
+            case: None,
+            marks_selected: 0,
+            edit_notes: None,
             notice: None,
             viewport: Viewport::default(),
             quit: false,
@@ -136,6 +151,8 @@ impl App {
         if let Some(job) = &self.job {
             job.cancel();
         }
+        // Files opened by hand are not the case's.
+        self.case = None;
         self.coverage.clear();
         self.job = Some(LoadJob::start(paths, title));
         self.return_mode = if self.explorer.is_some() {
@@ -295,6 +312,11 @@ impl App {
                 self.sweep = SweepView::default();
                 let mut explorer = Explorer::new(loaded, job.paths, self.now);
                 explorer.set_viewport(self.viewport.timeline_rows, self.viewport.histogram_width);
+                if let Some(case) = &mut self.case
+                    && let Err(error) = case.restore(&mut explorer, self.now)
+                {
+                    self.notice = Some(Notice::Error(format!("the case was not saved: {error}")));
+                }
                 self.explorer = Some(explorer);
                 self.detail = None;
                 self.mode = Mode::Timeline;
@@ -457,6 +479,7 @@ impl App {
         if self.followed() != followed {
             self.pivot_changed();
         }
+        self.remember_place();
     }
 
     fn dispatch(&mut self, action: Action) {
@@ -494,6 +517,7 @@ impl App {
                         self.live.iter().for_each(LiveJob::cancel);
                     }
                 }
+                Mode::Marks => self.on_marks(action),
                 Mode::Coverage => {
                     if matches!(action, Action::Back | Action::Coverage) {
                         self.mode = Mode::Timeline;
@@ -604,7 +628,11 @@ impl App {
                     ));
                 }
             }
-            Action::ToggleMark => explorer.toggle_mark(),
+            Action::ToggleMark
+            | Action::TagMark
+            | Action::Marks
+            | Action::AddEvent
+            | Action::EditNotes => self.on_case_action(action),
             Action::NextMark | Action::PrevMark => {
                 if !explorer.jump_to_mark(action == Action::NextMark) {
                     self.notice = Some(Notice::Info("no further marked event in this view".into()));
@@ -707,6 +735,8 @@ impl App {
             Action::Submit => match self.prompt {
                 Prompt::Filter => self.submit_filter(),
                 Prompt::SaveQuery => self.save_query(),
+                Prompt::TagMark => self.submit_tag(),
+                Prompt::ManualEvent => self.submit_event(),
                 Prompt::OpenPaths => {
                     let paths: Vec<PathBuf> = self
                         .input

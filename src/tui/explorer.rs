@@ -497,6 +497,51 @@ impl Explorer {
         self.pivot.as_ref()
     }
 
+    /// Where the user is, level by level, outermost first: the filter typed at each level and
+    /// the pivot it is under (none at the top).
+    pub fn levels(&self) -> Vec<(String, Option<Pivot>)> {
+        self.stack
+            .iter()
+            .map(|place| (place.filter_text.clone(), place.pivot.clone()))
+            .chain([(self.filter_text.clone(), self.pivot.clone())])
+            .collect()
+    }
+
+    /// Goes back to levels [`Explorer::levels`] gave: each pivot taken again, each filter typed
+    /// again. A filter that no longer parses is dropped; the rest stands.
+    pub fn restore_levels(&mut self, levels: Vec<(String, Option<Pivot>)>) {
+        for (depth, (filter, pivot)) in levels.into_iter().enumerate() {
+            if let (true, Some(pivot)) = (depth > 0, pivot) {
+                self.follow_at(pivot.focus, pivot.half_window, pivot.around);
+            }
+            if !filter.is_empty() {
+                let _ = self.set_filter(&filter);
+            }
+        }
+    }
+
+    /// Selects an event if it is shown; false when it is not.
+    pub fn select_record(&mut self, record: RecordRef) -> bool {
+        let Ok(records) = self.loaded.timeline.record_refs() else {
+            return false;
+        };
+        let Some(row) = records.iter().position(|r| *r == record) else {
+            return false;
+        };
+        // Shown rows are timeline positions in time order, so sorted.
+        match self.shown.binary_search(&(row as IdxSize)) {
+            Ok(position) => {
+                self.select_centred(position);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn set_marks(&mut self, marks: BTreeSet<RecordRef>) {
+        self.marks = marks;
+    }
+
     /// The pivots taken to get here, outermost first, ending with the current one.
     pub fn breadcrumbs(&self) -> Vec<&Pivot> {
         self.stack
@@ -620,12 +665,14 @@ impl Explorer {
         self.fetch(self.selected, 1).ok()?.pop()
     }
 
-    pub fn toggle_mark(&mut self) {
-        if let Some(row) = self.selected_row()
-            && !self.marks.remove(&row.record)
-        {
+    /// Marks the selected event, or unmarks it; the event and whether it is now marked.
+    pub fn toggle_mark(&mut self) -> Option<(EventRow, bool)> {
+        let row = self.selected_row()?;
+        let marked = !self.marks.remove(&row.record);
+        if marked {
             self.marks.insert(row.record);
         }
+        Some((row, marked))
     }
 
     /// Moves to the next (or previous) marked event in the view; false when there is none.

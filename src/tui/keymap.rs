@@ -35,12 +35,13 @@ pub enum Mode {
     Card,
     Sweep,
     Coverage,
+    Marks,
     Help,
     Progress,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 15] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Global,
         Mode::Start,
         Mode::Timeline,
@@ -54,6 +55,7 @@ impl Mode {
         Mode::Card,
         Mode::Sweep,
         Mode::Coverage,
+        Mode::Marks,
         Mode::Help,
         Mode::Progress,
     ];
@@ -73,6 +75,7 @@ impl Mode {
             Mode::Card => "card",
             Mode::Sweep => "sweep",
             Mode::Coverage => "coverage",
+            Mode::Marks => "marks",
             Mode::Help => "help",
             Mode::Progress => "progress",
         }
@@ -307,12 +310,13 @@ struct KeymapFile {
     card: Section,
     sweep: Section,
     coverage: Section,
+    marks: Section,
     help: Section,
     progress: Section,
 }
 
 impl KeymapFile {
-    fn sections(self) -> [(Mode, Section); 15] {
+    fn sections(self) -> [(Mode, Section); 16] {
         [
             (Mode::Global, self.global),
             (Mode::Start, self.start),
@@ -327,6 +331,7 @@ impl KeymapFile {
             (Mode::Card, self.card),
             (Mode::Sweep, self.sweep),
             (Mode::Coverage, self.coverage),
+            (Mode::Marks, self.marks),
             (Mode::Help, self.help),
             (Mode::Progress, self.progress),
         ]

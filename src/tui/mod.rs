@@ -3,6 +3,7 @@
 
 mod action;
 mod app;
+mod case_session;
 mod detail;
 mod explorer;
 mod input;
@@ -39,6 +40,8 @@ pub enum Start {
     Paths(Vec<PathBuf>),
     /// Pull from AWS, then show what came back.
     Live(Box<crate::live::LiveRequest>),
+    /// A case: what it loaded, its marks, and where the user was.
+    Case(PathBuf),
 }
 
 /// Runs the console until the user quits. The terminal is restored on return and on panic.
@@ -58,6 +61,7 @@ pub fn run(start: Start) -> Result<()> {
         Start::Demo => app.open_demo(),
         Start::Paths(paths) => app.open(paths, "files".into()),
         Start::Live(request) => app.pull(*request),
+        Start::Case(dir) => app.open_case(&dir),
     }
     let theme = Theme::from_env();
     // try_init installs a panic hook that restores the terminal before the message prints.
@@ -82,8 +86,17 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> R
         if app.quit {
             return Ok(());
         }
-        // Frequent frames only while something moves on its own (a load in progress).
-        let wait = if app.job.is_some() {
+        if let Some(notes) = app.take_notes_to_edit() {
+            // The editor gets the terminal, then the console takes it back.
+            ratatui::restore();
+            let outcome = edit_in_editor(&notes);
+            *terminal = ratatui::try_init()?;
+            app.notes_edited(outcome);
+            continue;
+        }
+        // Frequent frames only while something moves on its own (a load or a pull in progress).
+        let busy = app.job.is_some() || app.live.is_some() || app.live_pivots.is_running();
+        let wait = if busy {
             Duration::from_millis(50)
         } else {
             Duration::from_millis(500)
@@ -105,3 +118,22 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &Theme) -> R
 }
 
 pub(crate) use crate::text::thousands;
+
+/// Runs $VISUAL or $EDITOR (vi without either) on a file and waits for it.
+fn edit_in_editor(path: &std::path::Path) -> std::result::Result<(), String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(words)
+        .arg(path)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} exited with {status}"))
+    }
+}

@@ -19,6 +19,8 @@ pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Fra
     let prefix = match prompt {
         Some(Prompt::Filter) => Some("/ "),
         Some(Prompt::SaveQuery) => Some("save the filter as query named: "),
+        Some(Prompt::TagMark) => Some("mark with #tags and a comment: "),
+        Some(Prompt::ManualEvent) => Some("manual event (03:32 on-call paged): "),
         _ if app.mode == Mode::Search => Some("search: "),
         _ => None,
     };

@@ -108,6 +108,7 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
         Mode::GroupBy => overlays::group_by(app, theme, frame, area),
         Mode::Sweep => overlays::sweep(app, theme, frame, area),
         Mode::Coverage => overlays::coverage(app, theme, frame, area),
+        Mode::Marks => overlays::marks(app, theme, frame, area),
         Mode::Progress => overlays::progress(app, theme, frame, area),
         _ => {}
     }

@@ -302,6 +302,47 @@ pub fn group_by(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// The case's marked events, with their tags and comments.
+pub fn marks(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let popup = centered(area, 120, area.height.saturating_sub(super::POPUP_MARGIN));
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(" marked events (enter shows one, esc closes) ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let marks = app
+        .case
+        .as_ref()
+        .map(|c| c.case.marks.as_slice())
+        .unwrap_or_default();
+    let texts: Vec<String> = marks
+        .iter()
+        .map(|mark| {
+            let field = |name| mark.field(name).unwrap_or("");
+            let time = mark
+                .time()
+                .get(..19)
+                .unwrap_or(mark.time())
+                .replace('T', " ");
+            let tags: String = mark.tags.iter().map(|t| format!("#{t} ")).collect();
+            crate::sanitize::inline(&format!(
+                "{time}  {:<10}  {:<28}  {tags}{}",
+                field("source"),
+                field("action"),
+                mark.comment
+            ))
+        })
+        .collect();
+    super::selectable_list(
+        &texts,
+        app.marks_selected,
+        ratatui::style::Style::new(),
+        "no marks yet: m marks the selected event, M with tags and a comment",
+        theme,
+        frame,
+        inner,
+    );
+}
+
 /// The triage sweep: progress while it runs, then the queries and rules with hits.
 pub fn sweep(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let popup = centered(area, 120, area.height.saturating_sub(super::POPUP_MARGIN));
