@@ -366,3 +366,33 @@ fn a_save_killed_midway_loses_nothing_saved_before() {
     );
     assert!(!saved.is_empty(), "no save finished");
 }
+
+#[test]
+fn a_query_run_is_recorded_in_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let case = dir.path().join("q.casebook");
+    ok(&["demo", "--write", demo.to_str().unwrap()]);
+    ok(&["case", "new", case.to_str().unwrap(), "--title", "q"]);
+    let found = ok(&[
+        "query",
+        "run",
+        "cloudtrail-logging-disabled",
+        demo.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--case",
+        case.to_str().unwrap(),
+    ]);
+    let case = Case::open(&case).unwrap();
+    let run = &case.provenance[0];
+    assert_eq!(run.what, "query");
+    assert_eq!(run.parameters["query"], "cloudtrail-logging-disabled");
+    assert_eq!(run.results, Some(found.lines().count()));
+    assert!(run.results.unwrap() > 0);
+    let markdown = String::from_utf8(export::export(&case, Format::Markdown).unwrap()).unwrap();
+    assert!(
+        markdown.contains("query=cloudtrail-logging-disabled"),
+        "{markdown}"
+    );
+}

@@ -3,7 +3,7 @@
 
 mod emulator;
 
-use emulator::{Emulator, at, count, finding, live, requests_of, trail_event};
+use emulator::{Emulator, at, casebook, count, finding, live, requests_of, trail_event};
 use serde_json::{Value, json};
 
 /// 120 findings in us-east-1 and 3 in eu-west-1; 120 CloudTrail events in eu-west-1 and 5 in
@@ -200,6 +200,10 @@ fn a_saved_query_is_pushed_down_to_athena_and_its_rows_come_back_as_events() {
         "/moto-api/static/athena/query-results",
         &json!({"region": "us-east-1", "results": [{"rows": rows, "column_info": column_info}]}),
     );
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("sg.casebook");
+    let case_arg = case.to_str().unwrap();
+    casebook(&emulator, &["case", "new", case_arg, "--title", "open SG"]);
     let (code, events, stderr) = live(
         &emulator,
         &[
@@ -211,6 +215,8 @@ fn a_saved_query_is_pushed_down_to_athena_and_its_rows_come_back_as_events() {
             "security-group-open-to-world",
             "--athena-output",
             "s3://casebook-results/",
+            "--case",
+            case_arg,
         ],
     );
     assert_eq!(code, 0, "{stderr}");
@@ -242,6 +248,20 @@ fn a_saved_query_is_pushed_down_to_athena_and_its_rows_come_back_as_events() {
         "{sql}"
     );
     assert!(sql.contains("0.0.0.0/0"), "{sql}");
+    // The case keeps what was asked, where, and what came back.
+    let case = casebook::case::Case::open(&case).unwrap();
+    let pull = &case.provenance[0];
+    assert_eq!(pull.what, "live");
+    assert_eq!(pull.backend.as_deref(), Some("athena"));
+    assert_eq!(pull.region.as_deref(), Some("us-east-1"));
+    assert_eq!(pull.results, Some(2));
+    assert_eq!(pull.bytes_scanned, Some(0));
+    assert!(pull.parameters["query"].contains("0.0.0.0/0"));
+    assert_eq!(
+        case.meta.sources.len(),
+        1,
+        "the responses load with the case"
+    );
 }
 
 #[test]

@@ -120,7 +120,7 @@ pub fn run(command: CaseCommand, options: &LoadOptions, now: i64) -> Result<i32>
                 }
             }
             let mut entry = Provenance::new(now, "load")
-                .with("paths", join(&paths))
+                .with("paths", joined(&paths))
                 .with("filter", select.filter.clone().unwrap_or_default());
             entry.backend = Some("files".into());
             entry.results = Some(rows.len());
@@ -179,7 +179,22 @@ fn widen_range(case: &mut Case, times: impl IntoIterator<Item = i64>) {
     case.meta.range = Some(TimeRange { start, end });
 }
 
-fn join(paths: &[PathBuf]) -> String {
+/// Adds provenance entries (and sources) to a case.
+pub fn record(dir: &Path, entries: Vec<Provenance>, sources: &[String]) -> Result<()> {
+    let mut case = Case::open(dir)?;
+    for entry in entries {
+        case.log(entry);
+    }
+    for source in sources {
+        if !case.meta.sources.contains(source) {
+            case.meta.sources.push(source.clone());
+        }
+    }
+    case.save()?;
+    Ok(())
+}
+
+pub fn joined(paths: &[PathBuf]) -> String {
     paths
         .iter()
         .map(|p| p.display().to_string())

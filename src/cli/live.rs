@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{EventOutput, UsageError, load_reporting, output, print_events, queries};
-use crate::live::{AthenaTable, ConfigResource, LiveRequest, LiveSource, Lookup, Regions};
+use crate::case::Provenance;
+use crate::live::{
+    AthenaTable, ConfigResource, Entry, LiveRequest, LiveSource, Lookup, Regions, State,
+};
 use crate::load::LoadOptions;
 use crate::sanitize;
 use crate::time;
@@ -50,6 +53,10 @@ pub struct LiveArgs {
     /// Print at most this many events.
     #[arg(long)]
     limit: Option<usize>,
+    /// Record the pull in this case: each source's result in its provenance, the responses
+    /// among its sources (so `casebook open CASE` loads them).
+    #[arg(long, value_name = "DIR")]
+    case: Option<PathBuf>,
 }
 
 /// Hunts pushed down to the engines AWS runs (each adds its source).
@@ -109,7 +116,7 @@ fn parse_lookup(text: &str) -> Result<Lookup, UsageError> {
 
 impl LiveArgs {
     /// The request these arguments describe, at `now`.
-    fn request(self, now: i64) -> Result<(LiveRequest, Option<EventOutput>)> {
+    fn request(self, now: i64) -> Result<(LiveRequest, Option<EventOutput>, Option<PathBuf>)> {
         let time = |flag: &str, text: &str| {
             time::parse_user_time(text, now)
                 .map(|(start, _)| start)
@@ -154,7 +161,7 @@ impl LiveArgs {
             format,
             limit: self.limit,
         });
-        Ok((request, output))
+        Ok((request, output, self.case))
     }
 }
 
@@ -214,8 +221,43 @@ impl PushDownArgs {
     }
 }
 
+/// What one source did, for a case's provenance.
+fn provenance(request: &LiveRequest, entry: &Entry, now: i64) -> Provenance {
+    let mut record = Provenance::new(now, "live")
+        .with("since", time::format_rfc3339(request.window.0))
+        .with("until", time::format_rfc3339(request.window.1))
+        .with("state", entry.state.to_string());
+    record.backend = Some(entry.source.as_str().into());
+    record.account = Some(format!("profile {}", entry.profile));
+    record.region = Some(entry.region.clone());
+    let asked = match entry.source {
+        LiveSource::CloudTrail => request
+            .lookup
+            .as_ref()
+            .map(|l| format!("{}={}", l.key, l.value)),
+        LiveSource::Athena => request.athena_sql.clone(),
+        LiveSource::Logs => request.insights.clone(),
+        LiveSource::Config => request.config.sql.clone(),
+        LiveSource::GuardDuty | LiveSource::SecurityHub => None,
+    };
+    if let Some(asked) = asked {
+        record = record.with("query", asked);
+    }
+    if let State::Done {
+        events, scanned, ..
+    } = entry.state
+    {
+        record.results = Some(events);
+        record.bytes_scanned = scanned;
+    }
+    record
+}
+
 pub fn run(args: LiveArgs, options: &LoadOptions, now: i64) -> Result<i32> {
-    let (request, output) = args.request(now)?;
+    let (request, output, case) = args.request(now)?;
+    if let (Some(_), None) = (&case, &output) {
+        return Err(UsageError("--case records a headless pull: give --format too".into()).into());
+    }
     let Some(output) = output else {
         // The console pulls in the background, with progress, cancel and coverage.
         crate::tui::run(crate::tui::Start::Live(Box::new(request)))?;
@@ -232,6 +274,13 @@ pub fn run(args: LiveArgs, options: &LoadOptions, now: i64) -> Result<i32> {
         writeln!(err, "  {}", sanitize::inline(&entry.to_string()))?;
     }
     drop(err);
+    if let Some(dir) = &case {
+        let entries = coverage
+            .iter()
+            .map(|e| provenance(&request, e, now))
+            .collect();
+        super::case::record(dir, entries, &[request.spool.display().to_string()])?;
+    }
     let answered = coverage.iter().all(|e| e.state.answered());
     let loaded = load_reporting(std::slice::from_ref(&request.spool), options)?;
     print_events(&loaded, loaded.timeline.clone(), &output, options)?;

@@ -190,6 +190,9 @@ enum QueryCommand {
         params: Vec<(String, String)>,
         #[command(flatten)]
         output: EventOutput,
+        /// Record the run (query, parameters, files, hits) in this case's provenance.
+        #[arg(long, value_name = "DIR")]
+        case: Option<PathBuf>,
     },
 }
 
@@ -405,6 +408,7 @@ fn execute(cli: Cli) -> Result<i32> {
                     paths,
                     params,
                     output,
+                    case,
                 },
         } => {
             let queries = queries::load_queries();
@@ -420,6 +424,17 @@ fn execute(cli: Cli) -> Result<i32> {
                     "casebook: {} candidate event(s) could not be checked: their files changed or vanished since loading",
                     hits.unreadable
                 );
+            }
+            if let Some(dir) = &case {
+                let mut entry = crate::case::Provenance::new(now, "query")
+                    .with("query", name.clone())
+                    .with("paths", case::joined(&paths));
+                for (param, value) in &params {
+                    entry = entry.with(&format!("param.{param}"), value.clone());
+                }
+                entry.backend = Some("files".into());
+                entry.results = Some(hits.rows.len());
+                case::record(dir, vec![entry], &[])?;
             }
             print_events(
                 &loaded,
