@@ -463,6 +463,10 @@ fn a_case_is_kept_as_the_console_works_and_resumes_where_it_was() {
     console.wait_for("pivot on");
     console.send("access key\r");
     console.wait_for("timeline › access key ASIAWNODEEXFIL7Q2W4E ±1h");
+    console.send("V");
+    console.wait_for("keep this place as the view named:");
+    console.send("stolen key\r");
+    console.wait_for("view 'stolen key' kept");
     console.send("/action:StopLogging\r");
     console.wait_for("1 / 5,015 events");
     console.send("M");
@@ -511,6 +515,16 @@ fn a_case_is_kept_as_the_console_works_and_resumes_where_it_was() {
     console.wait_for("3 marked");
     console.send("\x1b");
     console.wait_for("/ severity>=7");
+    console.send("q");
+    assert!(console.exit_success());
+
+    // At the saved view: the pivot without the filter typed after it.
+    let mut console = Console::start(
+        &["open", case_arg, "--view", "stolen key"],
+        home.path(),
+        &[],
+    );
+    console.wait_for("timeline › access key ASIAWNODEEXFIL7Q2W4E ±1h │ / no filter");
     console.send("q");
     assert!(console.exit_success());
 }

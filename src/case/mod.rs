@@ -166,15 +166,32 @@ pub struct Views {
     pub console: Option<ConsoleState>,
 }
 
-/// A view worth coming back to: a filter, and the pivot it was under.
+/// A place worth coming back to, by name: its pivots and filters, level by level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedView {
     pub name: String,
     #[serde(default)]
-    pub filter: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pivot: Option<PivotState>,
+    pub levels: Vec<Level>,
+}
+
+impl Level {
+    /// `access_key ASIA... ±3600s / action:GetObject`, for listings.
+    pub fn describe(&self) -> String {
+        let mut text = match &self.pivot {
+            Some(pivot) => {
+                let window = pivot
+                    .half_window_seconds
+                    .map_or("whole range".to_owned(), |s| format!("±{s}s"));
+                format!("{} {} {window}", pivot.kind, pivot.value)
+            }
+            None => "timeline".to_owned(),
+        };
+        if !self.filter.is_empty() {
+            text.push_str(&format!(" / {}", self.filter));
+        }
+        text
+    }
 }
 
 /// The console's place: each level of pivots (outermost first) with the filter typed in it,

@@ -57,6 +57,9 @@ enum Command {
         /// Files or folders (walked recursively), gzip or plain, in any format casebook reads.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// With a case: open it at this saved view (V in the console keeps one).
+        #[arg(long)]
+        view: Option<String>,
     },
     /// Load files or folders and print their events in time order.
     Load {
@@ -316,9 +319,15 @@ fn execute(cli: Cli) -> Result<i32> {
             crate::tui::run(crate::tui::Start::Demo)?;
             Ok(0)
         }
-        Command::Open { paths } => {
+        Command::Open { paths, view } => {
             let start = match &paths[..] {
-                [dir] if crate::case::Case::is_case(dir) => crate::tui::Start::Case(dir.clone()),
+                [dir] if crate::case::Case::is_case(dir) => crate::tui::Start::Case {
+                    dir: dir.clone(),
+                    view,
+                },
+                _ if view.is_some() => {
+                    return Err(UsageError("--view opens a case: give its folder".into()).into());
+                }
                 _ => crate::tui::Start::Paths(paths),
             };
             crate::tui::run(start)?;

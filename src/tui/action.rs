@@ -60,6 +60,7 @@ actions! {
     Marks = "marks", "Case: the marked events, with their tags and comments";
     AddEvent = "add_event", "Case: add an event no log has (03:32 on-call paged)";
     EditNotes = "edit_notes", "Case: edit the notes (Markdown) in $EDITOR";
+    SaveView = "save_view", "Case: keep this place (pivots and filters) as a named view";
     Pivot = "pivot", "Follow an entity of the selected event across every source";
     NarrowWindow = "narrow_window", "Halve the pivot's time window";
     WidenWindow = "widen_window", "Double the pivot's time window";

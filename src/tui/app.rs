@@ -44,6 +44,8 @@ pub enum Prompt {
     TagMark,
     /// An event no log has: `03:32 on-call paged`.
     ManualEvent,
+    /// A name for the place, kept in the case.
+    SaveView,
 }
 
 mod case;
@@ -632,7 +634,8 @@ impl App {
             | Action::TagMark
             | Action::Marks
             | Action::AddEvent
-            | Action::EditNotes => self.on_case_action(action),
+            | Action::EditNotes
+            | Action::SaveView => self.on_case_action(action),
             Action::NextMark | Action::PrevMark => {
                 if !explorer.jump_to_mark(action == Action::NextMark) {
                     self.notice = Some(Notice::Info("no further marked event in this view".into()));
@@ -737,6 +740,7 @@ impl App {
                 Prompt::SaveQuery => self.save_query(),
                 Prompt::TagMark => self.submit_tag(),
                 Prompt::ManualEvent => self.submit_event(),
+                Prompt::SaveView => self.submit_view(),
                 Prompt::OpenPaths => {
                     let paths: Vec<PathBuf> = self
                         .input

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::explorer::{Explorer, Focus, Pivot};
 use crate::case::{
     Case, CaseError, ConsoleState, Level, ManualEvent, Mark, Origin, PivotState, Provenance,
+    SavedView,
 };
 use crate::event::EntityKind;
 use crate::load::{self, LoadOptions};
@@ -24,9 +25,32 @@ pub struct CaseSession {
 }
 
 impl CaseSession {
-    /// Opens a case; the paths to load for it.
-    pub fn open(dir: &std::path::Path) -> Result<(CaseSession, Vec<PathBuf>), CaseError> {
-        let case = Case::open(dir)?;
+    /// Opens a case (at a saved view, if named); the paths to load for it.
+    pub fn open(
+        dir: &std::path::Path,
+        view: Option<&str>,
+    ) -> Result<(CaseSession, Vec<PathBuf>), CaseError> {
+        let mut case = Case::open(dir)?;
+        if let Some(name) = view {
+            let saved = case
+                .views
+                .saved
+                .iter()
+                .find(|v| v.name == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> =
+                        case.views.saved.iter().map(|v| v.name.as_str()).collect();
+                    CaseError::Invalid {
+                        file: dir.join(crate::case::VIEWS_FILE),
+                        line: 0,
+                        message: format!("no view named '{name}' (saved: {})", known.join(", ")),
+                    }
+                })?;
+            case.views.console = Some(ConsoleState {
+                levels: saved.levels.clone(),
+                selected: None,
+            });
+        }
         let mut paths: Vec<PathBuf> = case
             .meta
             .sources
@@ -240,6 +264,19 @@ impl CaseSession {
 
     pub fn notes_path(&self) -> PathBuf {
         self.case.dir.join(crate::case::NOTES_FILE)
+    }
+
+    /// Keeps the place under a name (replacing a view of that name).
+    pub fn save_view(&mut self, explorer: &Explorer, name: &str) -> Result<(), CaseError> {
+        let name = name.trim().to_owned();
+        let levels = explorer
+            .levels()
+            .iter()
+            .filter_map(state_of_level)
+            .collect();
+        self.case.views.saved.retain(|v| v.name != name);
+        self.case.views.saved.push(SavedView { name, levels });
+        self.case.save()
     }
 
     /// Saves where the user is, when it changed.

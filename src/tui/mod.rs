@@ -40,8 +40,11 @@ pub enum Start {
     Paths(Vec<PathBuf>),
     /// Pull from AWS, then show what came back.
     Live(Box<crate::live::LiveRequest>),
-    /// A case: what it loaded, its marks, and where the user was.
-    Case(PathBuf),
+    /// A case: what it loaded, its marks, and where the user was (or a saved view).
+    Case {
+        dir: PathBuf,
+        view: Option<String>,
+    },
 }
 
 /// Runs the console until the user quits. The terminal is restored on return and on panic.
@@ -61,7 +64,7 @@ pub fn run(start: Start) -> Result<()> {
         Start::Demo => app.open_demo(),
         Start::Paths(paths) => app.open(paths, "files".into()),
         Start::Live(request) => app.pull(*request),
-        Start::Case(dir) => app.open_case(&dir),
+        Start::Case { dir, view } => app.open_case(&dir, view.as_deref()),
     }
     let theme = Theme::from_env();
     // try_init installs a panic hook that restores the terminal before the message prints.

@@ -104,6 +104,13 @@ pub fn render(case: &Case) -> String {
         }
         let _ = writeln!(out, "{line}");
     }
+    if !case.views.saved.is_empty() {
+        let _ = writeln!(out, "\n## Saved views\n");
+        for view in &case.views.saved {
+            let path: Vec<String> = view.levels.iter().map(|l| escape(&l.describe())).collect();
+            let _ = writeln!(out, "- {}: {}", escape(&view.name), path.join(" › "));
+        }
+    }
     if !case.notes.trim().is_empty() {
         let _ = writeln!(out, "\n## Notes\n\n{}", notes(&case.notes));
     }

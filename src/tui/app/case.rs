@@ -13,8 +13,8 @@ const NO_CASE: &str = "marks, notes and manual events are kept in a case: casebo
 
 impl App {
     /// Opens a case: loads what it loaded, then restores its marks and place.
-    pub fn open_case(&mut self, dir: &Path) {
-        match CaseSession::open(dir) {
+    pub fn open_case(&mut self, dir: &Path, view: Option<&str>) {
+        match CaseSession::open(dir, view) {
             Ok((session, paths)) => {
                 let title = format!("case: {}", crate::sanitize::inline(session.title()));
                 self.open(paths, title);
@@ -56,6 +56,7 @@ impl App {
                 self.mode = Mode::Marks;
             }
             Action::EditNotes => self.edit_notes = self.case.as_ref().map(|c| c.notes_path()),
+            Action::SaveView => self.begin_prompt(Prompt::SaveView, ""),
             _ => {}
         }
     }
@@ -73,6 +74,27 @@ impl App {
                 let mut marks = explorer.marks().clone();
                 marks.insert(row.record);
                 explorer.set_marks(marks);
+                self.mode = self.return_mode;
+            }
+            Err(error) => self.notice = Some(Notice::Error(error.to_string())),
+        }
+    }
+
+    pub(super) fn submit_view(&mut self) {
+        let (Some(case), Some(explorer)) = (&mut self.case, &self.explorer) else {
+            return;
+        };
+        let name = self.input.text().trim().to_owned();
+        if name.is_empty() {
+            self.notice = Some(Notice::Error("a view needs a name".into()));
+            return;
+        }
+        match case.save_view(explorer, &name) {
+            Ok(()) => {
+                self.notice = Some(Notice::Info(format!(
+                    "view '{}' kept: casebook open CASE --view NAME comes back to it",
+                    crate::sanitize::inline(&name)
+                )));
                 self.mode = self.return_mode;
             }
             Err(error) => self.notice = Some(Notice::Error(error.to_string())),

@@ -21,6 +21,7 @@ pub fn filter_bar(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Fra
         Some(Prompt::SaveQuery) => Some("save the filter as query named: "),
         Some(Prompt::TagMark) => Some("mark with #tags and a comment: "),
         Some(Prompt::ManualEvent) => Some("manual event (03:32 on-call paged): "),
+        Some(Prompt::SaveView) => Some("keep this place as the view named: "),
         _ if app.mode == Mode::Search => Some("search: "),
         _ => None,
     };
