@@ -17,4 +17,5 @@ pub mod synth;
 pub mod text;
 pub mod time;
 pub mod timeline;
+pub mod triage;
 pub mod tui;

@@ -75,6 +75,7 @@ pub fn run(command: CaseCommand, options: &LoadOptions, now: i64) -> Result<i32>
                 created: format_rfc3339(now),
                 range: None,
                 sources: Vec::new(),
+                runbook: None,
             };
             Case::create(&dir, meta)?;
             println!("case started in {}", shown(&dir));

@@ -10,6 +10,7 @@ mod live;
 mod output;
 mod queries;
 mod stats;
+mod triage;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -130,6 +131,9 @@ enum Command {
         #[command(subcommand)]
         command: case::CaseCommand,
     },
+    /// From a page to a scoped case and a first-response brief: fetch the finding (or read the
+    /// alert), ask every source about its entities around when it was seen, sweep, record.
+    Triage(Box<triage::TriageArgs>),
     /// Export a case: markdown, timesketch-jsonl, timesketch-csv, csv, ocsf, html or bundle.
     Export {
         /// The case folder.
@@ -324,6 +328,8 @@ fn execute(cli: Cli) -> Result<i32> {
                 [dir] if crate::case::Case::is_case(dir) => crate::tui::Start::Case {
                     dir: dir.clone(),
                     view,
+                    coverage: Vec::new(),
+                    triaged: false,
                 },
                 _ if view.is_some() => {
                     return Err(UsageError("--view opens a case: give its folder".into()).into());
@@ -395,6 +401,7 @@ fn execute(cli: Cli) -> Result<i32> {
         Command::Live(args) => live::run(*args, &options, now),
         Command::Athena { command } => athena::run(command),
         Command::Case { command } => case::run(command, &options, now),
+        Command::Triage(args) => triage::run(*args, now),
         Command::Export {
             dir,
             format,

@@ -8,6 +8,7 @@
 pub mod athena_setup;
 pub mod capture;
 pub mod coverage;
+pub mod finding;
 pub mod pivot;
 mod sources;
 
@@ -271,7 +272,8 @@ async fn run_source(
         if let Err(error) = std::fs::create_dir_all(&dir) {
             return State::Failed(format!("cannot write {}: {error}", dir.display()));
         }
-        let pages = sources::Pages::new(&dir, progress, capture.clone(), running.clone());
+        let place = format!("{}/{}", target.profile, target.region);
+        let pages = sources::Pages::new(place, &dir, progress, capture.clone(), running.clone());
         match target.source {
             LiveSource::GuardDuty => sources::guardduty(&config, request, pages).await,
             LiveSource::CloudTrail => sources::cloudtrail(&config, request, pages).await,

@@ -87,6 +87,8 @@ pub struct App {
     pub marks_selected: usize,
     /// Notes to hand to $EDITOR (the event loop owns the terminal).
     edit_notes: Option<PathBuf>,
+    /// The case was just made by a triage: it opens on the card, the sweep running.
+    pub triaged: bool,
     pub notice: Option<Notice>,
     pub viewport: Viewport,
     pub quit: bool,
@@ -134,6 +136,7 @@ impl App {
             case: None,
             marks_selected: 0,
             edit_notes: None,
+            triaged: false,
             notice: None,
             viewport: Viewport::default(),
             quit: false,
@@ -322,6 +325,9 @@ impl App {
                 self.explorer = Some(explorer);
                 self.detail = None;
                 self.mode = Mode::Timeline;
+                if std::mem::take(&mut self.triaged) {
+                    self.arrive_from_triage();
+                }
             }
             Err(LoadError::Cancelled) => {
                 self.notice = Some(Notice::Info("loading cancelled".into()));

@@ -44,6 +44,10 @@ pub enum Start {
     Case {
         dir: PathBuf,
         view: Option<String>,
+        /// What each AWS source did while the case was made (a triage), for the panel.
+        coverage: Vec<crate::live::Entry>,
+        /// Just made by a triage: open on the entity's card, with the sweep under way.
+        triaged: bool,
     },
 }
 
@@ -64,7 +68,16 @@ pub fn run(start: Start) -> Result<()> {
         Start::Demo => app.open_demo(),
         Start::Paths(paths) => app.open(paths, "files".into()),
         Start::Live(request) => app.pull(*request),
-        Start::Case { dir, view } => app.open_case(&dir, view.as_deref()),
+        Start::Case {
+            dir,
+            view,
+            coverage,
+            triaged,
+        } => {
+            app.open_case(&dir, view.as_deref());
+            app.coverage = coverage;
+            app.triaged = triaged;
+        }
     }
     let theme = Theme::from_env();
     // try_init installs a panic hook that restores the terminal before the message prints.

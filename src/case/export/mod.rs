@@ -8,7 +8,7 @@
 
 mod bundle;
 mod html;
-mod markdown;
+pub mod markdown;
 mod ocsf;
 mod tables;
 

@@ -101,6 +101,8 @@ impl Running {
 
 /// A source's responses on their way to its spool folder, with its counts.
 pub struct Pages<'a> {
+    /// `profile/region`: whose rate limits apply.
+    place: String,
     dir: &'a Path,
     progress: &'a LiveProgress,
     capture: Capture,
@@ -111,12 +113,14 @@ pub struct Pages<'a> {
 
 impl<'a> Pages<'a> {
     pub fn new(
+        place: String,
         dir: &'a Path,
         progress: &'a LiveProgress,
         capture: Capture,
         running: Running,
     ) -> Pages<'a> {
         Pages {
+            place,
             dir,
             progress,
             capture,

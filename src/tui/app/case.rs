@@ -24,6 +24,33 @@ impl App {
         }
     }
 
+    /// After a triage: the entity's card on top, the sweep running for `S`, and the runbook.
+    pub(super) fn arrive_from_triage(&mut self) {
+        let Some(explorer) = &self.explorer else {
+            return;
+        };
+        let loaded = explorer.loaded();
+        self.sweep.start(
+            &loaded.timeline,
+            &loaded.files,
+            self.user_dirs.clone(),
+            self.now,
+        );
+        if let Some(Ok(card)) = explorer.pivot_card() {
+            self.card = Some(card);
+            self.card_scroll = 0;
+            self.mode = Mode::Card;
+        }
+        let runbook = self
+            .case
+            .as_ref()
+            .and_then(|c| c.case.meta.runbook.clone())
+            .unwrap_or_default();
+        self.notice = Some(Notice::Info(crate::sanitize::inline(&format!(
+            "runbook: {runbook} · the finding is selected · S sweep hits · C coverage · ' marks"
+        ))));
+    }
+
     /// Keeps the case's copy of where the user is.
     pub(super) fn remember_place(&mut self) {
         if let (Some(case), Some(explorer)) = (&mut self.case, &self.explorer)

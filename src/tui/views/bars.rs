@@ -181,6 +181,13 @@ pub fn status(app: &App, explorer: &Explorer, theme: &Theme, frame: &mut Frame, 
             theme.accent(),
         ),
         Span::raw(format!("│ {span} │ {} marked │ ", explorer.marks().len())),
+        Span::raw(
+            app.case
+                .as_ref()
+                .and_then(|c| c.case.meta.runbook.as_deref())
+                .map(|runbook| format!("runbook {} │ ", sanitize::inline(runbook)))
+                .unwrap_or_default(),
+        ),
         Span::styled(format!("{help} help  {palette} commands"), theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
