@@ -528,3 +528,59 @@ fn a_case_is_kept_as_the_console_works_and_resumes_where_it_was() {
     console.send("q");
     assert!(console.exit_success());
 }
+
+/// Triage without --format opens the console on the case it made: the key's card on top, the
+/// finding selected under it, the sweep's hits one key away, the runbook on the status line.
+#[test]
+fn triage_opens_the_console_on_the_findings_card() {
+    let home = tempfile::tempdir().unwrap();
+    let demo = home.path().join("demo");
+    assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .args(["demo", "--write", demo.to_str().unwrap()])
+        .assert()
+        .success();
+    let findings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo.join("guardduty/get-findings.json")).unwrap())
+            .unwrap();
+    let finding = findings["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["Type"]
+                .as_str()
+                .unwrap()
+                .contains("InstanceCredentialExfiltration")
+        })
+        .unwrap();
+    let alert = home.path().join("alert.json");
+    std::fs::write(&alert, finding.to_string()).unwrap();
+    let case = home.path().join("t.casebook");
+    let mut console = Console::start(
+        &[
+            "triage",
+            alert.to_str().unwrap(),
+            "--offline",
+            demo.to_str().unwrap(),
+            "--case",
+            case.to_str().unwrap(),
+        ],
+        home.path(),
+        &[],
+    );
+    console.wait_for("(enter follows the chain, esc closes)");
+    console.wait_for("sweep done");
+    console.send("\x1b");
+    console.wait_until_gone("(enter follows the chain, esc closes)");
+    console.send("\x1b[B\x1b[A");
+    console.wait_for("runbook docs/dr-runbook.md");
+    console.send("S");
+    console.wait_for("s3-bulk-download");
+    console.send("\x1b");
+    console.wait_until_gone("triage sweep:");
+    console.send("\r");
+    console.wait_for("InstanceCredentialExfiltration.OutsideAWS");
+    console.send("qq");
+    assert!(console.exit_success());
+}
