@@ -157,6 +157,35 @@ impl Provenance {
         self.parameters.insert(name.into(), value.into());
         self
     }
+
+    /// One line of plain text: when, what, where, with what, and what came back.
+    pub fn describe(&self) -> String {
+        let mut line = format!("{} {}", self.at, self.what);
+        for (label, value) in [
+            ("backend", &self.backend),
+            ("account", &self.account),
+            ("region", &self.region),
+        ] {
+            if let Some(value) = value {
+                line.push_str(&format!(", {label} {value}"));
+            }
+        }
+        if !self.parameters.is_empty() {
+            let parameters: Vec<String> = self
+                .parameters
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            line.push_str(&format!(": {}", parameters.join(", ")));
+        }
+        if let Some(results) = self.results {
+            line.push_str(&format!(" → {}", crate::text::counted(results, "result")));
+        }
+        if let Some(bytes) = self.bytes_scanned {
+            line.push_str(&format!(", {bytes} bytes scanned"));
+        }
+        line
+    }
 }
 
 /// Saved views, and where the console was when it last saved.

@@ -360,11 +360,19 @@ impl App {
     /// Opens the sweep screen, sweeping unless a sweep of this timeline ran already (or
     /// `again`).
     fn open_sweep(&mut self, again: bool) {
-        let Some(explorer) = &self.explorer else {
+        if self.explorer.is_none() {
             return;
-        };
+        }
         let swept = self.sweep.result.is_some() || self.sweep.job.is_some();
         if again || !swept {
+            self.start_sweep();
+        }
+        self.mode = Mode::Sweep;
+    }
+
+    /// Sweeps the timeline in the background.
+    fn start_sweep(&mut self) {
+        if let Some(explorer) = &self.explorer {
             let loaded = explorer.loaded();
             self.sweep.start(
                 &loaded.timeline,
@@ -373,7 +381,6 @@ impl App {
                 self.now,
             );
         }
-        self.mode = Mode::Sweep;
     }
 
     fn on_sweep(&mut self, action: Action) {

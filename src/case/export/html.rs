@@ -93,22 +93,7 @@ pub fn render(case: &Case) -> String {
     }
     let _ = writeln!(out, "</table>\n<h2>Queries and pulls</h2>\n<ul>");
     for entry in &case.provenance {
-        let parameters: Vec<String> = entry
-            .parameters
-            .iter()
-            .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<li>{} {} {}{}</li>",
-            escape(&entry.at),
-            escape(&entry.what),
-            parameters.join(", "),
-            entry
-                .results
-                .map(|n| format!(" → {}", crate::text::counted(n, "result")))
-                .unwrap_or_default()
-        );
+        let _ = writeln!(out, "<li>{}</li>", escape(&entry.describe()));
     }
     let _ = writeln!(out, "</ul>");
     if !case.notes.trim().is_empty() {

@@ -78,31 +78,7 @@ pub fn render(case: &Case) -> String {
     }
     let _ = writeln!(out, "\n## Queries and pulls\n");
     for entry in &case.provenance {
-        let parameters: Vec<String> = entry
-            .parameters
-            .iter()
-            .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-            .collect();
-        let mut line = format!("- {} {}", escape(&entry.at), escape(&entry.what));
-        for (label, value) in [
-            ("backend", &entry.backend),
-            ("account", &entry.account),
-            ("region", &entry.region),
-        ] {
-            if let Some(value) = value {
-                line.push_str(&format!(", {label} {}", escape(value)));
-            }
-        }
-        if !parameters.is_empty() {
-            line.push_str(&format!(": {}", parameters.join(", ")));
-        }
-        if let Some(results) = entry.results {
-            line.push_str(&format!(" → {}", crate::text::counted(results, "result")));
-        }
-        if let Some(bytes) = entry.bytes_scanned {
-            line.push_str(&format!(", {bytes} bytes scanned"));
-        }
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "- {}", escape(&entry.describe()));
     }
     if !case.views.saved.is_empty() {
         let _ = writeln!(out, "\n## Saved views\n");

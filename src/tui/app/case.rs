@@ -26,16 +26,10 @@ impl App {
 
     /// After a triage: the entity's card on top, the sweep running for `S`, and the runbook.
     pub(super) fn arrive_from_triage(&mut self) {
+        self.start_sweep();
         let Some(explorer) = &self.explorer else {
             return;
         };
-        let loaded = explorer.loaded();
-        self.sweep.start(
-            &loaded.timeline,
-            &loaded.files,
-            self.user_dirs.clone(),
-            self.now,
-        );
         if let Some(Ok(card)) = explorer.pivot_card() {
             self.card = Some(card);
             self.card_scroll = 0;
