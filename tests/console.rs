@@ -534,28 +534,7 @@ fn a_case_is_kept_as_the_console_works_and_resumes_where_it_was() {
 #[test]
 fn triage_opens_the_console_on_the_findings_card() {
     let home = tempfile::tempdir().unwrap();
-    let demo = home.path().join("demo");
-    assert_cmd::Command::cargo_bin("casebook")
-        .unwrap()
-        .args(["demo", "--write", demo.to_str().unwrap()])
-        .assert()
-        .success();
-    let findings: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(demo.join("guardduty/get-findings.json")).unwrap())
-            .unwrap();
-    let finding = findings["Findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["Type"]
-                .as_str()
-                .unwrap()
-                .contains("InstanceCredentialExfiltration")
-        })
-        .unwrap();
-    let alert = home.path().join("alert.json");
-    std::fs::write(&alert, finding.to_string()).unwrap();
+    let (demo, alert) = emulator::demo_alert(home.path());
     let case = home.path().join("t.casebook");
     let mut console = Console::start(
         &[

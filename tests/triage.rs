@@ -177,29 +177,8 @@ fn from_an_sns_wrapped_eventbridge_alert_on_stdin() {
 #[test]
 fn offline_over_the_demo_case() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
+    let (demo, alert) = emulator::demo_alert(dir.path());
     let case = dir.path().join("demo.casebook");
-    assert_cmd::Command::cargo_bin("casebook")
-        .unwrap()
-        .args(["demo", "--write", demo.to_str().unwrap()])
-        .assert()
-        .success();
-    let findings: Value =
-        serde_json::from_slice(&std::fs::read(demo.join("guardduty/get-findings.json")).unwrap())
-            .unwrap();
-    let finding = findings["Findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["Type"]
-                .as_str()
-                .unwrap()
-                .contains("InstanceCredentialExfiltration")
-        })
-        .unwrap();
-    let alert = dir.path().join("alert.json");
-    std::fs::write(&alert, finding.to_string()).unwrap();
     let (brief, _) = triage(
         None,
         &[

@@ -335,3 +335,30 @@ pub fn requests_of(emulator: &Emulator, operation: &str, region: &str) -> Vec<f6
         .filter_map(|r| r["time"].as_f64())
         .collect()
 }
+
+/// The demo case written into `dir`, and its GuardDuty exfiltration finding as an alert file.
+pub fn demo_alert(dir: &Path) -> (PathBuf, PathBuf) {
+    let demo = dir.join("demo");
+    assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .args(["demo", "--write", demo.to_str().unwrap()])
+        .assert()
+        .success();
+    let findings: Value =
+        serde_json::from_slice(&std::fs::read(demo.join("guardduty/get-findings.json")).unwrap())
+            .unwrap();
+    let finding = findings["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["Type"]
+                .as_str()
+                .unwrap()
+                .contains("InstanceCredentialExfiltration")
+        })
+        .unwrap();
+    let alert = dir.join("alert.json");
+    std::fs::write(&alert, finding.to_string()).unwrap();
+    (demo, alert)
+}

@@ -71,15 +71,20 @@ pub fn timesketch_csv(case: &Case) -> Result<Vec<u8>, std::io::Error> {
             micros(entry.time()).to_string(),
             timestamp_desc(entry).to_owned(),
         ];
-        row.extend(
-            FIELDS
-                .iter()
-                .map(|f| entry.field(f).unwrap_or("").to_owned()),
-        );
-        row.push(entry.tags().join(","));
-        row.push(entry.comment().to_owned());
+        row.extend(fields_tags_comment(entry));
         row
     })
+}
+
+/// The event's fields, its tags and the comment: the columns every table ends with.
+fn fields_tags_comment(entry: &Entry) -> Vec<String> {
+    let mut cells: Vec<String> = FIELDS
+        .iter()
+        .map(|f| entry.field(f).unwrap_or("").to_owned())
+        .collect();
+    cells.push(entry.tags().join(","));
+    cells.push(entry.comment().to_owned());
+    cells
 }
 
 /// The case's timeline as CSV, every cell safe against formula injection.
@@ -89,13 +94,7 @@ pub fn csv(case: &Case) -> Result<Vec<u8>, std::io::Error> {
     header.extend(["tags", "comment"]);
     rows(&header, case, |entry| {
         let mut row = vec![entry.time().to_owned()];
-        row.extend(
-            FIELDS
-                .iter()
-                .map(|f| entry.field(f).unwrap_or("").to_owned()),
-        );
-        row.push(entry.tags().join(","));
-        row.push(entry.comment().to_owned());
+        row.extend(fields_tags_comment(entry));
         row
     })
 }
