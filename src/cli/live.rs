@@ -8,9 +8,7 @@ use anyhow::Result;
 
 use super::{EventOutput, UsageError, load_reporting, output, print_events, queries};
 use crate::case::Provenance;
-use crate::live::{
-    AthenaTable, ConfigResource, Entry, LiveRequest, LiveSource, Lookup, Regions, State,
-};
+use crate::live::{AthenaTable, ConfigResource, Entry, LiveRequest, LiveSource, Lookup, Regions};
 use crate::load::LoadOptions;
 use crate::sanitize;
 use crate::time;
@@ -221,15 +219,9 @@ impl PushDownArgs {
     }
 }
 
-/// What one source did, for a case's provenance.
+/// What one source did and what it was asked, for a case's provenance.
 fn provenance(request: &LiveRequest, entry: &Entry, now: i64) -> Provenance {
-    let mut record = Provenance::new(now, "live")
-        .with("since", time::format_rfc3339(request.window.0))
-        .with("until", time::format_rfc3339(request.window.1))
-        .with("state", entry.state.to_string());
-    record.backend = Some(entry.source.as_str().into());
-    record.account = Some(format!("profile {}", entry.profile));
-    record.region = Some(entry.region.clone());
+    let record = entry.provenance(request.window, now);
     let asked = match entry.source {
         LiveSource::CloudTrail => request
             .lookup
@@ -240,17 +232,10 @@ fn provenance(request: &LiveRequest, entry: &Entry, now: i64) -> Provenance {
         LiveSource::Config => request.config.sql.clone(),
         LiveSource::GuardDuty | LiveSource::SecurityHub => None,
     };
-    if let Some(asked) = asked {
-        record = record.with("query", asked);
+    match asked {
+        Some(asked) => record.with("query", asked),
+        None => record,
     }
-    if let State::Done {
-        events, scanned, ..
-    } = entry.state
-    {
-        record.results = Some(events);
-        record.bytes_scanned = scanned;
-    }
-    record
 }
 
 pub fn run(args: LiveArgs, options: &LoadOptions, now: i64) -> Result<i32> {

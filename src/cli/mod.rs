@@ -401,7 +401,7 @@ fn execute(cli: Cli) -> Result<i32> {
         Command::Live(args) => live::run(*args, &options, now),
         Command::Athena { command } => athena::run(command),
         Command::Case { command } => case::run(command, &options, now),
-        Command::Triage(args) => triage::run(*args, now),
+        Command::Triage(args) => triage::run(*args, &options, now),
         Command::Export {
             dir,
             format,

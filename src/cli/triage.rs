@@ -14,6 +14,7 @@ pub struct TriageArgs {
     /// A GuardDuty finding id or ARN, a Security Hub finding ARN, or a file holding the alert as
     /// it arrived (EventBridge event, SNS notification, PagerDuty webhook); - reads stdin.
     finding: String,
+    /// A profile of the AWS config files (default: the default chain).
     #[arg(long)]
     profile: Option<String>,
     /// The region to ask (default: the finding's own, else the profile's).
@@ -46,7 +47,7 @@ enum BriefFormat {
     Json,
 }
 
-pub fn run(args: TriageArgs, now: i64) -> Result<i32> {
+pub fn run(args: TriageArgs, load: &crate::load::LoadOptions, now: i64) -> Result<i32> {
     let duration = |flag: &str, text: &str| {
         crate::time::parse_duration(text).ok_or_else(|| {
             UsageError(format!(
@@ -76,6 +77,7 @@ pub fn run(args: TriageArgs, now: i64) -> Result<i32> {
         case_dir: case_dir.clone(),
         offline: args.offline.clone(),
         session,
+        load: load.clone(),
         runbook: args
             .runbook_url
             .clone()

@@ -133,6 +133,29 @@ pub struct Entry {
     pub state: State,
 }
 
+impl Entry {
+    /// What this source did, for a case's provenance: where, over which window, its state, and
+    /// what came back.
+    pub fn provenance(&self, window: (i64, i64), now: i64) -> crate::case::Provenance {
+        use crate::time::format_rfc3339;
+        let mut record = crate::case::Provenance::new(now, "live")
+            .with("since", format_rfc3339(window.0))
+            .with("until", format_rfc3339(window.1))
+            .with("state", self.state.to_string());
+        record.backend = Some(self.source.as_str().into());
+        record.account = Some(format!("profile {}", self.profile));
+        record.region = Some(self.region.clone());
+        if let State::Done {
+            events, scanned, ..
+        } = self.state
+        {
+            record.results = Some(events);
+            record.bytes_scanned = scanned;
+        }
+        record
+    }
+}
+
 impl fmt::Display for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -23,6 +23,7 @@ use crate::query::run::{SweepError, SweepProgress};
 use crate::time::{NANOS_PER_SEC, format_rfc3339, parse_timestamp};
 use crate::timeline::filter::Filter;
 use crate::timeline::pivot::{self, Entity};
+use polars::prelude::IdxSize;
 
 /// The runbook on-call responders follow (the seed's `docs/dr-runbook.md`).
 pub const DEFAULT_RUNBOOK: &str = "docs/dr-runbook.md";
@@ -41,6 +42,8 @@ pub struct Options {
     /// The profiles and regions (and Athena set-up) AWS is asked in.
     pub session: LiveRequest,
     pub runbook: String,
+    /// How files are read (the gzip cap).
+    pub load: LoadOptions,
     pub now: i64,
 }
 
@@ -87,7 +90,7 @@ pub fn triage(
     options: &Options,
     progress: &dyn Fn(&str),
 ) -> Result<Outcome, TriageError> {
-    let load_options = LoadOptions::default();
+    let load_options = &options.load;
     let mut case = Case::create(&options.case_dir, meta_of(alert, options))?;
     let evidence = options.case_dir.join("evidence");
     std::fs::create_dir_all(&evidence).map_err(|e| TriageError::Io(evidence.clone(), e))?;
@@ -98,7 +101,7 @@ pub fn triage(
         .map_err(|e| TriageError::Io(finding_file.clone(), e))?;
 
     // The finding through the loaders, as any finding: its time and entities.
-    let finding_loaded = load::load(std::slice::from_ref(&finding_file), &load_options)?;
+    let finding_loaded = load::load(std::slice::from_ref(&finding_file), load_options)?;
     let finding_row = finding_loaded
         .timeline
         .rows()?
@@ -146,7 +149,8 @@ pub fn triage(
             ));
             let pulled = live::fetch(&plan.request, &LiveProgress::default())?;
             for entry in &pulled {
-                case.log(provenance_of(entity, entry, window, options.now));
+                let what = format!("{} {}", entity.kind.as_str(), entity.value);
+                case.log(entry.provenance(window, options.now).with("entity", what));
             }
             sources.push(plan.request.spool.clone());
             coverage.extend(pulled);
@@ -156,7 +160,7 @@ pub fn triage(
     }
 
     progress("loading what came back");
-    let loaded = load::load(&sources, &load_options)?;
+    let loaded = load::load(&sources, load_options)?;
     let mut read = Provenance::new(options.now, "load").with(
         "paths",
         sources
@@ -181,13 +185,13 @@ pub fn triage(
         .iter()
         .position(|f| f.path == finding_file)
         .map(|i| i as u32);
-    let others: Vec<polars::prelude::IdxSize> = loaded
+    let others: Vec<IdxSize> = loaded
         .timeline
         .record_refs()?
         .iter()
         .enumerate()
         .filter(|(_, r)| Some(r.file) != finding_index)
-        .map(|(row, _)| row as polars::prelude::IdxSize)
+        .map(|(row, _)| row as IdxSize)
         .collect();
     let others = loaded.timeline.take(&others)?;
     let related_filter = Filter::And(vec![
@@ -206,7 +210,7 @@ pub fn triage(
 
     progress(&format!("sweeping {} related events", related.len()));
     let (queries, _) = crate::query::load_all(crate::query::user_dir().as_deref());
-    let originals = load::LoadedOriginals::of(&loaded, &load_options);
+    let originals = load::LoadedOriginals::of(&loaded, load_options);
     let sweep = crate::query::run::sweep(
         &queries,
         None,
@@ -221,7 +225,7 @@ pub fn triage(
     swept.results = Some(sweep.detections.len());
     case.log(swept);
 
-    mark_finding_and_hits(&mut case, &loaded, &related, &sweep, options.now)?;
+    mark_finding_and_hits(&mut case, &loaded, finding_index, &related, &sweep, options)?;
     // The console opens on the finding, in a pivot on its first entity over the window.
     case.views.console = Some(ConsoleState {
         levels: vec![
@@ -307,87 +311,65 @@ fn skip_reason(loaded: &Loaded) -> String {
         .unwrap_or_else(|| "no event in it".into())
 }
 
-fn provenance_of(entity: &Entity, entry: &Entry, window: (i64, i64), now: i64) -> Provenance {
-    let mut record = Provenance::new(now, "live")
-        .with(
-            "entity",
-            format!("{} {}", entity.kind.as_str(), entity.value),
-        )
-        .with("since", format_rfc3339(window.0))
-        .with("until", format_rfc3339(window.1))
-        .with("state", entry.state.to_string());
-    record.backend = Some(entry.source.as_str().into());
-    record.account = Some(format!("profile {}", entry.profile));
-    record.region = Some(entry.region.clone());
-    if let live::State::Done {
-        events, scanned, ..
-    } = entry.state
-    {
-        record.results = Some(events);
-        record.bytes_scanned = scanned;
-    }
-    record
-}
-
-/// The finding is marked, and what the sweep flagged (up to [`MARKED_HITS`]).
+/// The finding is marked, and what the sweep flagged (up to [`MARKED_HITS`]), each with its
+/// original record (read once for all).
 fn mark_finding_and_hits(
     case: &mut Case,
     loaded: &Loaded,
+    finding_index: Option<u32>,
     related: &crate::timeline::Timeline,
     sweep: &crate::query::run::Sweep,
-    now: i64,
+    options: &Options,
 ) -> Result<(), TriageError> {
-    let rows = related.rows()?;
-    let mut chosen: Vec<(usize, String)> = Vec::new();
-    let finding_file = loaded
-        .files
+    let mut chosen: Vec<(crate::timeline::EventRow, String)> = Vec::new();
+    if let Some(index) = finding_index {
+        let rows: Vec<IdxSize> = loaded
+            .timeline
+            .record_refs()?
+            .iter()
+            .enumerate()
+            .filter(|(_, record)| record.file == index)
+            .map(|(row, _)| row as IdxSize)
+            .collect();
+        let finding = loaded.timeline.take(&rows)?.rows()?;
+        chosen.extend(finding.into_iter().map(|row| (row, "finding".to_owned())));
+    }
+    let hits: Vec<(IdxSize, &str)> = sweep
+        .detections
         .iter()
-        .position(|f| f.path.ends_with("evidence/finding.json"));
-    if let Ok(all) = loaded.timeline.rows() {
-        for row in all {
-            if Some(row.record.file as usize) == finding_file {
-                let mark = mark_of(loaded, &row, "finding", now);
-                case.mark(mark);
-            }
-        }
-    }
-    for detection in &sweep.detections {
-        for row in &detection.hits.rows {
-            chosen.push((*row as usize, detection.name.clone()));
-        }
-    }
-    chosen.truncate(MARKED_HITS);
-    for (index, tag) in chosen {
-        if let Some(row) = rows.get(index) {
-            let mark = mark_of(loaded, row, &tag, now);
-            case.mark(mark);
-        }
+        .flat_map(|d| d.hits.rows.iter().map(move |row| (*row, d.name.as_str())))
+        .take(MARKED_HITS)
+        .collect();
+    let rows: Vec<IdxSize> = hits.iter().map(|(row, _)| *row).collect();
+    let hit_rows = related.take(&rows)?.rows()?;
+    chosen.extend(
+        hit_rows
+            .into_iter()
+            .zip(hits.iter().map(|(_, name)| (*name).to_owned())),
+    );
+    let refs: Vec<_> = chosen
+        .iter()
+        .map(|(row, _)| (row.record, row.time))
+        .collect();
+    let originals = load::original_records(&loaded.files, &refs, &options.load);
+    for (row, tag) in chosen {
+        let raw = originals.get(&row.record).cloned().unwrap_or_default();
+        case.mark(Mark {
+            event: row.to_json(raw),
+            tags: vec![tag],
+            comment: String::new(),
+            origin: Origin {
+                file: loaded
+                    .files
+                    .get(row.record.file as usize)
+                    .map(|f| f.path.display().to_string())
+                    .unwrap_or_default(),
+                ordinal: row.record.ordinal,
+            },
+            marked: format_rfc3339(options.now),
+        });
     }
     Ok(())
-}
-
-fn mark_of(loaded: &Loaded, row: &crate::timeline::EventRow, tag: &str, now: i64) -> Mark {
-    let raw = load::original_records(
-        &loaded.files,
-        &[(row.record, row.time)],
-        &LoadOptions::default(),
-    )
-    .remove(&row.record)
-    .unwrap_or_default();
-    Mark {
-        event: row.to_json(raw),
-        tags: vec![tag.to_owned()],
-        comment: String::new(),
-        origin: Origin {
-            file: loaded
-                .files
-                .get(row.record.file as usize)
-                .map(|f| f.path.display().to_string())
-                .unwrap_or_default(),
-            ordinal: row.record.ordinal,
-        },
-        marked: format_rfc3339(now),
-    }
 }
 
 /// A default case folder for a finding: `triage-<id>.casebook` in the current directory.
