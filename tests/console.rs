@@ -563,3 +563,60 @@ fn triage_opens_the_console_on_the_findings_card() {
     console.send("qq");
     assert!(console.exit_success());
 }
+
+/// A case a live triage made keeps asking AWS: a pivot in its console pulls, the answers join
+/// the case's sources and the calls its provenance.
+#[test]
+fn pivots_in_a_live_triage_case_ask_aws_and_are_kept_in_the_case() {
+    let emulator = emulator::Emulator::start();
+    let key = "ASIAEXFILEMULATOR001";
+    let mut finding = emulator::finding(0, "eu-west-1", key, "2026-11-18T02:40:00Z");
+    finding["id"] = serde_json::json!("60cbc1ab0c3fd4a2b4c41ec7e8b1d2f3");
+    emulator.seed_findings("eu-west-1", vec![finding]);
+    emulator.seed_trail(
+        "eu-west-1",
+        (0..10)
+            .map(|i| emulator::trail_event(i, "eu-west-1", key, &emulator::at(i)))
+            .collect(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let case = home.path().join("live.casebook");
+    let env = emulator.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut console = Console::start(
+        &[
+            "triage",
+            "60cbc1ab0c3fd4a2b4c41ec7e8b1d2f3",
+            "--region",
+            "eu-west-1",
+            "--case",
+            case.to_str().unwrap(),
+        ],
+        home.path(),
+        &env,
+    );
+    console.wait_for("access key ASIAEXFILEMULATOR001 (esc closes)");
+    console.send("\x1b");
+    console.wait_until_gone("access key ASIAEXFILEMULATOR001 (esc closes)");
+    let before = casebook::case::Case::open(&case).unwrap();
+    console.send("p");
+    console.wait_for("pivot on");
+    console.send("ip 203\r");
+    console.wait_for("events about ip 203.0.113.66 (");
+    console.send("q");
+    assert!(console.exit_success());
+    let after = casebook::case::Case::open(&case).unwrap();
+    let live = |c: &casebook::case::Case| c.provenance.iter().filter(|p| p.what == "live").count();
+    assert!(
+        live(&after) > live(&before),
+        "the pivot's calls are in the provenance"
+    );
+    assert_eq!(after.meta.sources.len(), before.meta.sources.len() + 1);
+    assert!(
+        after
+            .meta
+            .sources
+            .iter()
+            .all(|s| s.starts_with(case.to_str().unwrap()))
+    );
+}

@@ -53,6 +53,21 @@ pub struct CaseMeta {
     /// The runbook responders follow for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook: Option<String>,
+    /// Where AWS was asked, for a case made live: the console's pivots ask there too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveSession>,
+}
+
+/// The profiles and regions a live case asks AWS in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSession {
+    /// Profiles of the AWS config files; empty for the default chain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    /// Regions; empty for each profile's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -76,6 +76,7 @@ pub fn run(command: CaseCommand, options: &LoadOptions, now: i64) -> Result<i32>
                 range: None,
                 sources: Vec::new(),
                 runbook: None,
+                live: None,
             };
             Case::create(&dir, meta)?;
             println!("case started in {}", shown(&dir));

@@ -281,6 +281,16 @@ fn meta_of(alert: &Alert, options: &Options) -> CaseMeta {
         range: None,
         sources: Vec::new(),
         runbook: Some(options.runbook.clone()),
+        live: options
+            .offline
+            .is_empty()
+            .then(|| crate::case::LiveSession {
+                profiles: options.session.profiles.iter().flatten().cloned().collect(),
+                regions: match &options.session.regions {
+                    live::Regions::Listed(regions) => regions.clone(),
+                    _ => Vec::new(),
+                },
+            }),
     }
 }
 

@@ -206,13 +206,14 @@ impl App {
         let Some(pulled) = self.live_pivots.poll() else {
             return;
         };
-        let (label, loaded, coverage, cached) = match pulled {
+        let (label, loaded, coverage, cached, request) = match pulled {
             Pulled::Answered {
                 label,
                 loaded,
                 coverage,
                 cached,
-            } => (label, loaded, coverage, cached),
+                request,
+            } => (label, loaded, coverage, cached, request),
             Pulled::Failed(why) => {
                 self.notice = Some(Notice::Error(format!(
                     "AWS: the pivot's pull failed: {why}"
@@ -238,6 +239,11 @@ impl App {
                     "AWS: {} about {label} ({from})",
                     counted(added, "new event")
                 )));
+                if let Some(case) = &mut self.case
+                    && let Err(error) = case.pulled(&request, &coverage, cached, self.now)
+                {
+                    self.notice = Some(Notice::Error(format!("the case was not saved: {error}")));
+                }
                 if !cached {
                     self.coverage = coverage;
                 }

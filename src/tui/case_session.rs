@@ -83,6 +83,49 @@ impl CaseSession {
         ))
     }
 
+    /// For a case made live: the request its console pivots ask AWS with, and where their
+    /// answers are kept (in the case, so it holds them and opens with them).
+    pub fn live_session(&self) -> Option<(crate::live::LiveRequest, PathBuf)> {
+        let live = self.case.meta.live.as_ref()?;
+        let range = self.case.meta.range.as_ref();
+        let at = |text: Option<&String>| text.and_then(|t| parse_timestamp(t));
+        let window = (
+            at(range.map(|r| &r.start)).unwrap_or(0),
+            at(range.map(|r| &r.end)).unwrap_or(i64::MAX / 2),
+        );
+        let request = crate::live::LiveRequest {
+            profiles: live.profiles.iter().cloned().map(Some).collect(),
+            regions: if live.regions.is_empty() {
+                crate::live::Regions::Profile
+            } else {
+                crate::live::Regions::Listed(live.regions.clone())
+            },
+            window,
+            ..crate::live::LiveRequest::default()
+        };
+        Some((request, self.case.dir.join("evidence")))
+    }
+
+    /// A live pivot's answers: among the case's sources, and its calls in the provenance.
+    pub fn pulled(
+        &mut self,
+        request: &crate::live::LiveRequest,
+        coverage: &[crate::live::Entry],
+        cached: bool,
+        now: i64,
+    ) -> Result<(), CaseError> {
+        let spool = request.spool.display().to_string();
+        if !self.case.meta.sources.contains(&spool) {
+            self.case.meta.sources.push(spool);
+        }
+        if !cached {
+            for entry in coverage {
+                self.case.log(entry.provenance(request.window, now));
+            }
+        }
+        self.case.save()
+    }
+
     pub fn title(&self) -> &str {
         &self.case.meta.title
     }

@@ -38,6 +38,8 @@ pub enum Pulled {
         loaded: Loaded,
         coverage: Vec<Entry>,
         cached: bool,
+        /// What was asked (its window and spool), for a case's provenance and sources.
+        request: Box<LiveRequest>,
     },
     Failed(String),
 }
@@ -169,6 +171,7 @@ impl LivePivots {
                         loaded,
                         coverage: pull.coverage,
                         cached,
+                        request: Box::new(pull.plan.request),
                     },
                     Err(LoadError::Cancelled) => Pulled::Failed("cancelled".into()),
                     Err(error) => Pulled::Failed(error.to_string()),

@@ -7,6 +7,7 @@ use super::{App, Notice, Prompt};
 use crate::tui::action::Action;
 use crate::tui::case_session::CaseSession;
 use crate::tui::keymap::Mode;
+use crate::tui::live_pivot::LivePivots;
 
 const NO_CASE: &str = "marks, notes and manual events are kept in a case: casebook case new DIR \
                        --title T, then casebook open DIR";
@@ -18,6 +19,9 @@ impl App {
             Ok((session, paths)) => {
                 let title = format!("case: {}", crate::sanitize::inline(session.title()));
                 self.open(paths, title);
+                if let Some((request, cache)) = session.live_session() {
+                    self.live_pivots = LivePivots::new(Some(request), cache);
+                }
                 self.case = Some(session);
             }
             Err(error) => self.notice = Some(Notice::Error(error.to_string())),
