@@ -12,8 +12,8 @@ to it over HTTP exactly as it talks to AWS:
   region (moto knows few resource types and writes times the SDK rejects): history by resource,
   time range (at most seven days, as AWS) and pages; the advanced query answers every seeded
   resource, in pages;
-- Security Hub GetFindings (restJson1), over findings seeded per region, with the UpdatedAt
-  filter and pages (moto ignores filters);
+- Security Hub GetFindings (restJson1), over findings seeded per region, with the UpdatedAt and
+  Id filters and pages (moto ignores filters);
 - CloudWatch Logs StopQuery (moto runs Insights queries at once and has no StopQuery);
 - Account ListRegions (restJson1), over a configurable list of enabled regions;
 
@@ -290,12 +290,15 @@ def config_select(request, region):
 
 def hub_findings(request, region):
     body = json.loads(request.get_data() or b"{}")
-    ranges = (body.get("Filters") or {}).get("UpdatedAt") or []
+    filters = body.get("Filters") or {}
+    ranges = filters.get("UpdatedAt") or []
+    ids = [f["Value"] for f in filters.get("Id") or [] if f.get("Comparison") == "EQUALS"]
 
     def keep(finding):
         at = epoch_ms(finding["UpdatedAt"])
-        return all((not r.get("Start") or at >= epoch_ms(r["Start"]))
-                   and (not r.get("End") or at <= epoch_ms(r["End"])) for r in ranges)
+        return (not ids or finding["Id"] in ids) and all(
+            (not r.get("Start") or at >= epoch_ms(r["Start"]))
+            and (not r.get("End") or at <= epoch_ms(r["End"])) for r in ranges)
 
     with STATE.lock:
         findings = [f for f in STATE.hub_findings.get(region, []) if keep(f)]

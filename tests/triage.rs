@@ -255,3 +255,45 @@ fn a_finding_nobody_knows_gives_a_brief_that_says_so() {
         "{brief:#}"
     );
 }
+
+#[test]
+fn from_a_security_hub_finding_arn() {
+    let emulator = Emulator::start();
+    let findings: Vec<Value> = (0..3)
+        .map(|i| emulator::hub_finding(i, "eu-west-1", "2026-11-18T02:40:00Z"))
+        .collect();
+    let arn = findings[1]["Id"].as_str().unwrap().to_owned();
+    emulator.seed_hub("eu-west-1", findings);
+    let dir = tempfile::tempdir().unwrap();
+    let (brief, stderr) = triage(
+        Some(&emulator),
+        &[
+            &arn,
+            "--case",
+            dir.path().join("hub.casebook").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(stderr.contains("fetching the finding"), "{stderr}");
+    assert_eq!(brief["finding"]["id"], arn, "the finding the ARN names");
+    let resource = brief["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "resource")
+        .unwrap();
+    assert_eq!(
+        resource["value"],
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc"
+    );
+    // The security group is looked up where AWS keeps its history.
+    let asked: Vec<String> = emulator
+        .requests()
+        .iter()
+        .filter_map(|r| r["operation"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        asked.contains(&"GetResourceConfigHistory".into()),
+        "{asked:?}"
+    );
+}
