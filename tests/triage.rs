@@ -60,14 +60,19 @@ fn triage(emulator: Option<&Emulator>, args: &[&str], stdin: Option<String>) -> 
     (serde_json::from_slice(&output.stdout).unwrap(), stderr)
 }
 
-fn assert_brief_names_the_key_and_its_calls(brief: &Value) {
-    assert_eq!(brief["finding"]["id"], FINDING_ID);
-    let key = brief["entities"]
+/// The brief's line about the entity of this kind.
+fn entity<'a>(brief: &'a Value, kind: &str) -> &'a Value {
+    brief["entities"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["kind"] == "access_key")
-        .unwrap();
+        .find(|e| e["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {brief:#}"))
+}
+
+fn assert_brief_names_the_key_and_its_calls(brief: &Value) {
+    assert_eq!(brief["finding"]["id"], FINDING_ID);
+    let key = entity(brief, "access_key");
     assert_eq!(key["value"], KEY);
     // 60 calls within 02:10..02:40 are inside 1h before / 30m after; 09:00 is not.
     let calls = brief["key_calls"].as_array().unwrap();
@@ -276,12 +281,7 @@ fn from_a_security_hub_finding_arn() {
     );
     assert!(stderr.contains("fetching the finding"), "{stderr}");
     assert_eq!(brief["finding"]["id"], arn, "the finding the ARN names");
-    let resource = brief["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "resource")
-        .unwrap();
+    let resource = entity(&brief, "resource");
     assert_eq!(
         resource["value"],
         "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc"

@@ -109,7 +109,37 @@ pub struct Origin {
     pub ordinal: u32,
 }
 
+impl Origin {
+    /// Where a loaded record came from.
+    pub fn of(files: &[crate::load::FileReport], record: crate::timeline::RecordRef) -> Origin {
+        Origin {
+            file: files
+                .get(record.file as usize)
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default(),
+            ordinal: record.ordinal,
+        }
+    }
+}
+
 impl Mark {
+    /// A mark of a loaded event with its original record, tagged `tags`, no comment yet.
+    pub fn new(
+        row: &crate::timeline::EventRow,
+        raw: Value,
+        origin: Origin,
+        tags: Vec<String>,
+        now: i64,
+    ) -> Mark {
+        Mark {
+            event: row.to_json(raw),
+            tags,
+            comment: String::new(),
+            origin,
+            marked: crate::time::format_rfc3339(now),
+        }
+    }
+
     pub fn time(&self) -> &str {
         self.event.get("time").and_then(Value::as_str).unwrap_or("")
     }

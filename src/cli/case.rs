@@ -95,24 +95,12 @@ pub fn run(command: CaseCommand, options: &LoadOptions, now: i64) -> Result<i32>
             let rows = loaded.timeline.filter(&filter)?.rows()?;
             let refs: Vec<_> = rows.iter().map(|r| (r.record, r.time)).collect();
             let mut originals = load::original_records(&loaded.files, &refs, options);
-            let marked = format_rfc3339(now);
             for row in &rows {
                 let raw = originals.remove(&row.record).unwrap_or_default();
-                let file = loaded
-                    .files
-                    .get(row.record.file as usize)
-                    .map(|f| f.path.display().to_string())
-                    .unwrap_or_default();
-                case.mark(Mark {
-                    event: row.to_json(raw),
-                    tags: tags.clone(),
-                    comment: comment.clone().unwrap_or_default(),
-                    origin: Origin {
-                        file,
-                        ordinal: row.record.ordinal,
-                    },
-                    marked: marked.clone(),
-                });
+                let origin = Origin::of(&loaded.files, row.record);
+                let mut mark = Mark::new(row, raw, origin, tags.clone(), now);
+                mark.comment = comment.clone().unwrap_or_default();
+                case.mark(mark);
             }
             widen_range(&mut case, rows.iter().map(|r| r.time));
             for path in &paths {

@@ -364,20 +364,8 @@ fn mark_finding_and_hits(
     let originals = load::original_records(&loaded.files, &refs, &options.load);
     for (row, tag) in chosen {
         let raw = originals.get(&row.record).cloned().unwrap_or_default();
-        case.mark(Mark {
-            event: row.to_json(raw),
-            tags: vec![tag],
-            comment: String::new(),
-            origin: Origin {
-                file: loaded
-                    .files
-                    .get(row.record.file as usize)
-                    .map(|f| f.path.display().to_string())
-                    .unwrap_or_default(),
-                ordinal: row.record.ordinal,
-            },
-            marked: format_rfc3339(options.now),
-        });
+        let origin = Origin::of(&loaded.files, row.record);
+        case.mark(Mark::new(&row, raw, origin, vec![tag], options.now));
     }
     Ok(())
 }

@@ -199,11 +199,8 @@ impl CaseSession {
             // The evidence file holds the marks in order.
             return Some(self.case.marks.get(record.ordinal as usize)?.origin.clone());
         }
-        let file = explorer.loaded().files.get(record.file as usize)?;
-        Some(Origin {
-            file: file.path.display().to_string(),
-            ordinal: record.ordinal,
-        })
+        let files = &explorer.loaded().files;
+        ((record.file as usize) < files.len()).then(|| Origin::of(files, record))
     }
 
     /// Keeps a mark toggled in the console, with the event's original record.
@@ -265,13 +262,7 @@ impl CaseSession {
             )
             .remove(&row.record),
         };
-        Mark {
-            event: row.to_json(raw.unwrap_or_default()),
-            tags: Vec::new(),
-            comment: String::new(),
-            origin,
-            marked: format_rfc3339(now),
-        }
+        Mark::new(row, raw.unwrap_or_default(), origin, Vec::new(), now)
     }
 
     /// Adds a manual event from `TIME TEXT`: RFC 3339, or `HH:MM` on the day of `day_of`.
