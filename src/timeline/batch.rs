@@ -4,6 +4,8 @@
 //! repeat (the same principal, role, user agent or account on thousands of events) are stored
 //! once per batch: later rows reuse the first row's view.
 
+use std::hash::BuildHasher;
+
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, View};
 
@@ -30,15 +32,29 @@ const MAX_INTERNED: usize = 4096;
 /// A string column under construction.
 struct TextColumn {
     array: MutableBinaryViewArray<str>,
-    /// Values seen in this batch and their views, for interned columns.
-    seen: Option<foldhash::HashMap<Box<str>, View>>,
+    /// For interned columns: the hash of a value seen in this array → the view of its bytes.
+    /// Keyed by hash so that looking up costs no allocation; a hit is compared before it is used.
+    seen: Option<foldhash::HashMap<u64, View>>,
 }
 
 impl TextColumn {
-    fn new(column: Col) -> TextColumn {
+    fn new(column: Col, rows: usize) -> TextColumn {
         TextColumn {
-            array: MutableBinaryViewArray::new(),
+            array: MutableBinaryViewArray::with_capacity(rows),
             seen: INTERNED.contains(&column).then(foldhash::HashMap::default),
+        }
+    }
+
+    /// A new empty column of `rows` that takes over this one's (emptied) interning table, so the
+    /// table's memory is not allocated again for every chunk.
+    fn successor(&mut self, rows: usize) -> TextColumn {
+        let mut seen = self.seen.take();
+        if let Some(seen) = &mut seen {
+            seen.clear();
+        }
+        TextColumn {
+            array: MutableBinaryViewArray::with_capacity(rows),
+            seen,
         }
     }
 
@@ -54,26 +70,29 @@ impl TextColumn {
         else {
             return self.array.push_value(value);
         };
-        if let Some(view) = seen.get(value) {
-            if let Some(validity) = self.array.validity() {
-                validity.push(true);
+        let hash = foldhash::fast::FixedState::default().hash_one(value);
+        if let Some(view) = seen.get(&hash) {
+            // SAFETY: the view was made by this array, whose buffers only ever get appended.
+            if unsafe { self.array.value_from_view_unchecked(view) } == value {
+                if let Some(validity) = self.array.validity() {
+                    validity.push(true);
+                }
+                // SAFETY: as above, the view stays valid for these bytes. Several views may
+                // point at the same bytes in Arrow's string-view layout.
+                unsafe {
+                    let total = self.array.total_bytes_len() + value.len();
+                    self.array.views_mut().push(*view);
+                    self.array.set_total_bytes_len(total);
+                }
+                return;
             }
-            // SAFETY: the view was made by this array for these bytes; its buffer index and
-            // offset stay valid as buffers only ever get appended. Several views may point at
-            // the same bytes in Arrow's string-view layout.
-            unsafe {
-                let total = self.array.total_bytes_len() + value.len();
-                self.array.views_mut().push(*view);
-                self.array.set_total_bytes_len(total);
-            }
-            return;
         }
         self.array.push_value(value);
         if seen.len() >= MAX_INTERNED {
             seen.clear();
         }
         if let Some(view) = self.array.views().last() {
-            seen.insert(value.into(), *view);
+            seen.insert(hash, *view);
         }
     }
 
@@ -90,37 +109,87 @@ pub struct FileCounts {
     pub skipped: SkipLog,
 }
 
-/// Events of one or more files, as columns. Use [`Batch::start_file`] before each file's events
-/// and [`Batch::finish_file`] after them.
-pub struct Batch {
+/// Rows per chunk. A chunk's columns are allocated once at this size and never regrown: growing
+/// a column by doubling copies it into fresh pages each time, and touching fresh pages is the
+/// dearest part of a load.
+const CHUNK_ROWS: usize = 16 * 1024;
+
+/// Up to [`CHUNK_ROWS`] events as columns under construction.
+struct Chunk {
     time: Vec<i64>,
     strings: Vec<TextColumn>,
-    severity: Vec<Option<f32>>,
-    bytes: Vec<Option<u64>>,
+    severity: PrimitiveChunkedBuilder<Float32Type>,
+    bytes: PrimitiveChunkedBuilder<UInt64Type>,
     file: Vec<u32>,
     ordinal: Vec<u32>,
-    fingerprint: Vec<Option<u64>>,
+    fingerprint: PrimitiveChunkedBuilder<UInt64Type>,
+}
+
+impl Chunk {
+    fn with_capacity(rows: usize) -> Chunk {
+        let strings = STRING_COLUMNS
+            .iter()
+            .map(|column| TextColumn::new(*column, rows))
+            .collect();
+        Chunk::with_strings(strings, rows)
+    }
+
+    fn with_strings(strings: Vec<TextColumn>, rows: usize) -> Chunk {
+        Chunk {
+            time: Vec::with_capacity(rows),
+            strings,
+            severity: PrimitiveChunkedBuilder::new(Col::Severity.name().into(), rows),
+            bytes: PrimitiveChunkedBuilder::new(Col::Bytes.name().into(), rows),
+            file: Vec::with_capacity(rows),
+            ordinal: Vec::with_capacity(rows),
+            fingerprint: PrimitiveChunkedBuilder::new(FINGERPRINT.into(), rows),
+        }
+    }
+
+    /// The next chunk after this full one, keeping its interning tables.
+    fn successor(&mut self) -> Chunk {
+        let strings = self
+            .strings
+            .iter_mut()
+            .map(|column| column.successor(CHUNK_ROWS))
+            .collect();
+        Chunk::with_strings(strings, CHUNK_ROWS)
+    }
+
+    fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    fn into_frame(self) -> PolarsResult<DataFrame> {
+        let height = self.time.len();
+        let mut columns = Vec::with_capacity(STRING_COLUMNS.len() + 6);
+        columns.push(Int64Chunked::from_vec(Col::Time.name().into(), self.time).into_column());
+        columns.extend(
+            self.strings
+                .into_iter()
+                .zip(STRING_COLUMNS)
+                .map(|(text, column)| text.finish(column)),
+        );
+        columns.push(self.severity.finish().into_column());
+        columns.push(self.bytes.finish().into_column());
+        columns.push(UInt32Chunked::from_vec(FILE.into(), self.file).into_column());
+        columns.push(UInt32Chunked::from_vec(ORDINAL.into(), self.ordinal).into_column());
+        columns.push(self.fingerprint.finish().into_column());
+        DataFrame::new(height, columns)
+    }
+}
+
+/// Events of one or more files, as columns in chunks. Use [`Batch::start_file`] before each
+/// file's events and [`Batch::finish_file`] after them.
+#[derive(Default)]
+pub struct Batch {
+    /// Allocated with the first event, so an idle worker's batch costs nothing.
+    filling: Option<Chunk>,
+    full: Vec<Chunk>,
     current_file: u32,
     current: FileCounts,
     /// Reused for joining an event's resources.
     resources: String,
-}
-
-impl Default for Batch {
-    fn default() -> Self {
-        Batch {
-            time: Vec::new(),
-            strings: STRING_COLUMNS.iter().map(|c| TextColumn::new(*c)).collect(),
-            severity: Vec::new(),
-            bytes: Vec::new(),
-            file: Vec::new(),
-            ordinal: Vec::new(),
-            fingerprint: Vec::new(),
-            current_file: 0,
-            current: FileCounts::default(),
-            resources: String::new(),
-        }
-    }
 }
 
 impl Batch {
@@ -134,41 +203,31 @@ impl Batch {
     }
 
     pub fn len(&self) -> usize {
-        self.time.len()
+        self.full.iter().chain(&self.filling).map(Chunk::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.time.is_empty()
+        self.len() == 0
     }
 
-    pub(super) fn into_frame(self) -> PolarsResult<DataFrame> {
-        let height = self.time.len();
-        let mut columns = Vec::with_capacity(STRING_COLUMNS.len() + 6);
-        columns.push(Int64Chunked::from_vec(Col::Time.name().into(), self.time).into_column());
-        columns.extend(
-            self.strings
-                .into_iter()
-                .zip(STRING_COLUMNS)
-                .map(|(text, column)| text.finish(column)),
-        );
-        columns.push(
-            Float32Chunked::from_iter_options(
-                Col::Severity.name().into(),
-                self.severity.into_iter(),
-            )
-            .into_column(),
-        );
-        columns.push(
-            UInt64Chunked::from_iter_options(Col::Bytes.name().into(), self.bytes.into_iter())
-                .into_column(),
-        );
-        columns.push(UInt32Chunked::from_vec(FILE.into(), self.file).into_column());
-        columns.push(UInt32Chunked::from_vec(ORDINAL.into(), self.ordinal).into_column());
-        columns.push(
-            UInt64Chunked::from_iter_options(FINGERPRINT.into(), self.fingerprint.into_iter())
-                .into_column(),
-        );
-        DataFrame::new(height, columns)
+    /// The batch as frames of at most [`CHUNK_ROWS`] rows each, in arrival order; at least one.
+    pub(super) fn into_frames(self) -> PolarsResult<Vec<DataFrame>> {
+        let mut chunks = self.full;
+        chunks.extend(self.filling);
+        if chunks.is_empty() {
+            chunks.push(Chunk::with_capacity(0));
+        }
+        chunks.into_iter().map(Chunk::into_frame).collect()
+    }
+
+    /// The chunk the next event goes into.
+    fn chunk(&mut self) -> &mut Chunk {
+        if let Some(full) = self.filling.as_mut().filter(|c| c.len() == CHUNK_ROWS) {
+            let next = full.successor();
+            self.full.extend(self.filling.replace(next));
+        }
+        self.filling
+            .get_or_insert_with(|| Chunk::with_capacity(CHUNK_ROWS))
     }
 }
 
@@ -178,15 +237,19 @@ impl EventSink for Batch {
         let ordinal = self.current.events as u32;
         self.current.events += 1;
         self.current.by_source[record.source as usize] += 1;
-        self.fingerprint
-            .push(record.id.is_some().then(|| super::fingerprint(&record)));
-        self.resources.clear();
+        let file = self.current_file;
+        let mut resources = std::mem::take(&mut self.resources);
+        resources.clear();
         for (i, resource) in record.resources.iter().enumerate() {
             if i > 0 {
-                self.resources.push(RESOURCE_SEPARATOR);
+                resources.push(RESOURCE_SEPARATOR);
             }
-            self.resources.push_str(resource);
+            resources.push_str(resource);
         }
+        let chunk = self.chunk();
+        chunk
+            .fingerprint
+            .append_option(record.id.is_some().then(|| super::fingerprint(&record)));
         let values: [Option<&str>; 16] = [
             Some(record.source.as_str()),
             Some(record.class.as_str()),
@@ -201,18 +264,19 @@ impl EventSink for Batch {
             record.src_ip.as_deref(),
             record.dst_ip.as_deref(),
             record.user_agent.as_deref(),
-            (!self.resources.is_empty()).then_some(self.resources.as_str()),
+            (!resources.is_empty()).then_some(resources.as_str()),
             Some(&record.summary),
             record.id.as_deref(),
         ];
-        for (column, value) in self.strings.iter_mut().zip(values) {
+        for (column, value) in chunk.strings.iter_mut().zip(values) {
             column.push(value);
         }
-        self.time.push(record.time);
-        self.severity.push(record.severity);
-        self.bytes.push(record.bytes);
-        self.file.push(self.current_file);
-        self.ordinal.push(ordinal);
+        chunk.time.push(record.time);
+        chunk.severity.append_option(record.severity);
+        chunk.bytes.append_option(record.bytes);
+        chunk.file.push(file);
+        chunk.ordinal.push(ordinal);
+        self.resources = resources;
     }
 
     fn skip(&mut self, location: &Location, reason: String) {
@@ -226,7 +290,7 @@ mod tests {
 
     #[test]
     fn interned_values_read_back_exactly_across_buffers_and_nulls() {
-        let mut column = TextColumn::new(Col::UserAgent);
+        let mut column = TextColumn::new(Col::UserAgent, 0);
         let mut expected = Vec::new();
         for i in 0..20_000 {
             // Unique long values fill several buffers between the repeats.

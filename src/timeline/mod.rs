@@ -156,7 +156,8 @@ impl EventRow {
 
 /// Frames are stacked in file order and each is in ordinal order, so a stable sort by time alone
 /// orders by (time, file, ordinal). Reordering column by column (one per worker) keeps the peak at
-/// the data plus a few columns, not two copies of everything.
+/// the data plus a few columns, not two copies of everything. Frames already in time order are
+/// kept as they are.
 fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
     let order = frame
         .column(Col::Time.name())?
@@ -165,15 +166,108 @@ fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
             maintain_order: true,
             ..SortOptions::default()
         });
+    let in_order = order
+        .downcast_iter()
+        .flat_map(|array| array.values().iter())
+        .enumerate()
+        .all(|(row, &index)| row == index as usize);
+    if in_order {
+        return Ok(frame);
+    }
     let height = frame.height();
     let mut columns = frame.into_columns();
+    // All columns were stacked from the same frames, so one placement serves every text column.
+    let mut placements = None;
+    if let Some(text) = columns.iter().find(|c| c.dtype() == &DataType::String) {
+        let chunks = text.str()?.chunk_lengths().collect::<Vec<_>>();
+        placements = Some((Placements::new(&order, &chunks)?, chunks));
+    }
     columns.par_iter_mut().try_for_each(|column| {
-        // One chunk first: a gather over one string-view chunk moves only the 16-byte views
-        // and shares the string buffers, while over several chunks it copies every string.
-        *column = column.rechunk().take(&order)?;
+        *column = match (column.dtype(), &placements) {
+            (DataType::String, Some((placements, chunks)))
+                if column.str()?.chunk_lengths().eq(chunks.iter().copied()) =>
+            {
+                gather_strings(column.str()?, placements).into_column()
+            }
+            _ => column.rechunk().take(&order)?,
+        };
         PolarsResult::Ok(())
     })?;
     DataFrame::new(height, columns)
+}
+
+/// Where each row of a new order is in a chunked column: its chunk, and its row in that chunk.
+struct Placements(Vec<(u32, u32)>);
+
+impl Placements {
+    fn new(order: &IdxCa, chunk_lengths: &[usize]) -> PolarsResult<Placements> {
+        let mut first_rows = Vec::with_capacity(chunk_lengths.len());
+        let mut rows = 0;
+        for length in chunk_lengths {
+            first_rows.push(rows);
+            rows += length;
+        }
+        let mut placements = Vec::with_capacity(order.len());
+        for &index in order
+            .downcast_iter()
+            .flat_map(|array| array.values().iter())
+        {
+            let index = index as usize;
+            if index >= rows {
+                polars_bail!(OutOfBounds: "row {index} of a column of {rows}");
+            }
+            let chunk = first_rows.partition_point(|&first| first <= index) - 1;
+            placements.push((chunk as u32, (index - first_rows[chunk]) as u32));
+        }
+        Ok(Placements(placements))
+    }
+}
+
+/// A string column's rows in a new order, as one chunk that shares the string buffers of every
+/// input chunk: only the 16-byte views move. (Polars' own gather over several string-view chunks
+/// copies every string, and gathering after a rechunk moves each view twice.)
+fn gather_strings(values: &StringChunked, placements: &Placements) -> StringChunked {
+    use polars_arrow::array::{Utf8ViewArray, View};
+    use polars_arrow::bitmap::MutableBitmap;
+    use polars_arrow::datatypes::ArrowDataType;
+
+    let arrays: Vec<&Utf8ViewArray> = values.downcast_iter().collect();
+    // Where each input chunk's buffers start in the combined list.
+    let mut first_buffers = Vec::with_capacity(arrays.len());
+    let mut buffers = Vec::new();
+    for array in &arrays {
+        first_buffers.push(buffers.len() as u32);
+        buffers.extend(array.data_buffers().iter().cloned());
+    }
+    let has_nulls = arrays.iter().any(|array| array.null_count() > 0);
+    let rows = placements.0.len();
+    let mut views = Vec::with_capacity(rows);
+    let mut validity = MutableBitmap::with_capacity(if has_nulls { rows } else { 0 });
+    for &(chunk, row) in &placements.0 {
+        let (array, row) = (arrays[chunk as usize], row as usize);
+        let mut view = array.views()[row];
+        if view.length > View::MAX_INLINE_SIZE {
+            view.buffer_idx += first_buffers[chunk as usize];
+        }
+        views.push(view);
+        if has_nulls {
+            validity.push(array.is_valid(row));
+        }
+    }
+    let total_buffer_len = buffers.iter().map(|buffer| buffer.len()).sum();
+    // SAFETY: every view is an input view, valid UTF-8 in its own chunk's buffers, and its buffer
+    // index now points at the same buffer in the combined list; inline views carry no index.
+    let array = unsafe {
+        Utf8ViewArray::new_unchecked(
+            ArrowDataType::Utf8View,
+            views.into(),
+            buffers.into(),
+            has_nulls.then(|| validity.into()),
+            None,
+            total_buffer_len,
+        )
+    };
+    StringChunked::with_chunk(values.name().clone(), array)
 }
 
 /// The loaded events, sorted by time.
@@ -185,13 +279,17 @@ pub struct Timeline {
 impl Timeline {
     /// Merges per-file batches into one time-ordered timeline.
     pub fn from_batches(batches: Vec<Batch>) -> PolarsResult<Timeline> {
-        let mut frames = batches.into_iter().map(Batch::into_frame);
+        let mut frames = Vec::new();
+        for batch in batches {
+            frames.extend(batch.into_frames()?);
+        }
+        let mut frames = frames.into_iter();
         let mut frame = match frames.next() {
-            Some(first) => first?,
-            None => Batch::default().into_frame()?,
+            Some(first) => first,
+            None => Batch::default().into_frames()?.remove(0),
         };
         for next in frames {
-            frame.vstack_mut_owned(next?)?;
+            frame.vstack_mut_owned(next)?;
         }
         Ok(Timeline {
             frame: sorted_by_time(frame)?,
@@ -221,7 +319,7 @@ impl Timeline {
             .enumerate()
             .filter_map(|(row, fingerprint)| fingerprint.map(|f| (f, row)))
             .collect();
-        keyed.sort_unstable();
+        keyed.par_sort_unstable();
         let mut groups: Vec<Vec<usize>> = keyed
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|group| group.len() > 1)
@@ -541,6 +639,59 @@ pub(crate) mod tests {
             })
             .collect();
         Timeline::from_batches(batches).unwrap()
+    }
+
+    /// Batches of several chunks each, whose events interleave in time and arrive in reverse:
+    /// the merged timeline has every row in time order with its own values (interned repeats,
+    /// unique long values, short inline ones and nulls), every record reference intact.
+    #[test]
+    fn chunked_batches_merge_in_time_order_with_every_value() {
+        const PER_BATCH: i64 = 40_000;
+        let agent = |time: i64| match time % 4 {
+            0 => None,
+            1 => Some(format!(
+                "tool/{} long enough to live outside the view",
+                time % 50
+            )),
+            2 => Some(format!("t{}", time % 7)),
+            _ => Some(format!(
+                "unique agent {time} with its own bytes in the buffer"
+            )),
+        };
+        let batches = (0..2)
+            .map(|file| {
+                let mut batch = Batch::default();
+                batch.start_file(file);
+                for step in (0..PER_BATCH).rev() {
+                    let time = step * 2 + i64::from(file);
+                    let mut record =
+                        EventRecord::new(time, Source::CloudTrail, EventClass::ApiCall, "Get");
+                    record.user_agent = agent(time).map(Cow::Owned);
+                    batch.event(record, None);
+                }
+                batch
+            })
+            .collect();
+        let timeline = Timeline::from_batches(batches).unwrap();
+        assert_eq!(timeline.len(), 2 * PER_BATCH as usize);
+        let times: Vec<i64> = timeline.times().unwrap().into_no_null_iter().collect();
+        assert_eq!(times, (0..2 * PER_BATCH).collect::<Vec<_>>());
+        let agents = timeline.strings(Col::UserAgent).unwrap();
+        assert_eq!(agents.chunks().len(), 1);
+        for (time, value) in times.iter().zip(agents.iter()) {
+            assert_eq!(value.map(str::to_owned), agent(*time), "row at {time}");
+        }
+        let refs = timeline.record_refs().unwrap();
+        for (time, record) in times.iter().zip(refs) {
+            let expected_ordinal = (PER_BATCH - 1 - time / 2) as u32;
+            assert_eq!(
+                record,
+                RecordRef {
+                    file: (time % 2) as u32,
+                    ordinal: expected_ordinal
+                }
+            );
+        }
     }
 
     /// The per-view memo must give each row its own answer: many distinct values (more than the
