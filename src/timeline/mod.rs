@@ -11,7 +11,7 @@ pub mod pivot;
 
 pub use batch::{Batch, FileCounts};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
 use polars::prelude::*;
@@ -171,29 +171,62 @@ fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
         .flat_map(|array| array.values().iter())
         .enumerate()
         .all(|(row, &index)| row == index as usize);
-    if in_order {
-        return Ok(frame);
-    }
     let height = frame.height();
     let mut columns = frame.into_columns();
+    columns.par_iter_mut().try_for_each(|column| {
+        if let Some(repeated) = as_repeated(column)? {
+            *column = repeated;
+        }
+        PolarsResult::Ok(())
+    })?;
+    if in_order {
+        return DataFrame::new(height, columns);
+    }
     // All columns were stacked from the same frames, so one placement serves every text column.
     let mut placements = None;
-    if let Some(text) = columns.iter().find(|c| c.dtype() == &DataType::String) {
-        let chunks = text.str()?.chunk_lengths().collect::<Vec<_>>();
+    if let Some(Column::Series(text)) = columns.iter().find(|c| is_text_series(c)) {
+        let chunks = text.chunk_lengths().collect::<Vec<_>>();
         placements = Some((Placements::new(&order, &chunks)?, chunks));
     }
     columns.par_iter_mut().try_for_each(|column| {
-        *column = match (column.dtype(), &placements) {
-            (DataType::String, Some((placements, chunks)))
-                if column.str()?.chunk_lengths().eq(chunks.iter().copied()) =>
+        *column = match (&*column, &placements) {
+            (Column::Series(text), Some((placements, chunks)))
+                if is_text_series(column) && text.chunk_lengths().eq(chunks.iter().copied()) =>
             {
-                gather_strings(column.str()?, placements).into_column()
+                gather_strings(text.str()?, placements).into_column()
             }
             _ => column.rechunk().take(&order)?,
         };
         PolarsResult::Ok(())
     })?;
     DataFrame::new(height, columns)
+}
+
+fn is_text_series(column: &Column) -> bool {
+    matches!(column, Column::Series(series) if series.dtype() == &DataType::String)
+}
+
+/// A text column with the same value (or none) on every row, as a scalar column: no views per
+/// row to build, sort or keep. (A load of one source in one account has several: the source,
+/// the event class, the account, and the fields that source never has.)
+fn as_repeated(column: &Column) -> PolarsResult<Option<Column>> {
+    if !is_text_series(column) || column.is_empty() {
+        return Ok(None);
+    }
+    let values = column.str()?;
+    let rows = values.len();
+    let name = column.name().clone();
+    if values.null_count() == rows {
+        return Ok(Some(Column::full_null(name, rows, &DataType::String)));
+    }
+    let Some(first) = values.get(0).filter(|_| values.null_count() == 0) else {
+        return Ok(None);
+    };
+    if !values.iter().all(|value| value == Some(first)) {
+        return Ok(None);
+    }
+    let value = Scalar::new(DataType::String, AnyValue::StringOwned(first.into()));
+    Ok(Some(Column::new_scalar(name, value, rows)))
 }
 
 /// Where each row of a new order is in a chunked column: its chunk, and its row in that chunk.
@@ -314,17 +347,24 @@ impl Timeline {
     /// originals, since some sources reuse ids for distinct events.
     pub fn duplicate_candidates(&self) -> PolarsResult<Vec<Vec<usize>>> {
         let fingerprints = self.frame.column(FINGERPRINT)?.u64()?;
-        let mut keyed: Vec<(u64, usize)> = fingerprints
-            .iter()
-            .enumerate()
-            .filter_map(|(row, fingerprint)| fingerprint.map(|f| (f, row)))
+        // Repeats are rare: find the repeated fingerprints first, then only their rows.
+        let mut sorted: Vec<u64> = fingerprints.iter().flatten().collect();
+        sorted.par_sort_unstable();
+        let repeated: HashSet<u64> = sorted
+            .windows(2)
+            .filter(|pair| pair[0] == pair[1])
+            .map(|pair| pair[0])
             .collect();
-        keyed.par_sort_unstable();
-        let mut groups: Vec<Vec<usize>> = keyed
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|group| group.len() > 1)
-            .map(|group| group.iter().map(|(_, row)| *row).collect())
-            .collect();
+        if repeated.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows_of: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (row, fingerprint) in fingerprints.iter().enumerate() {
+            if let Some(fingerprint) = fingerprint.filter(|f| repeated.contains(f)) {
+                rows_of.entry(fingerprint).or_default().push(row);
+            }
+        }
+        let mut groups: Vec<Vec<usize>> = rows_of.into_values().collect();
         groups.sort_unstable();
         Ok(groups)
     }
@@ -692,6 +732,40 @@ pub(crate) mod tests {
                 }
             );
         }
+    }
+
+    /// A value every row shares (the source, one account) and a field no row has are kept once,
+    /// not per row, and still read, filter and take like any column.
+    #[test]
+    fn repeated_columns_are_stored_once_and_behave_like_any_column() {
+        let events = (0..3)
+            .map(|i| {
+                let mut record = event("2026-11-18T03:00:00Z", "GetObject", "alice", "10.0.0.1");
+                record.time += i;
+                record.account = Some(Cow::Borrowed("111122223333"));
+                record.user_agent = Some(Cow::Owned(format!("agent {i}")));
+                record
+            })
+            .collect();
+        let timeline = timeline(vec![events]);
+        let frame = timeline.frame();
+        for repeated in [Col::Source, Col::Account, Col::DstIp] {
+            let column = frame.column(repeated.name()).unwrap();
+            assert!(matches!(column, Column::Scalar(_)), "{repeated:?}");
+        }
+        let agents = frame.column(Col::UserAgent.name()).unwrap();
+        assert!(matches!(agents, Column::Series(_)));
+        let accounts = timeline.strings(Col::Account).unwrap();
+        assert_eq!(accounts.len(), 3);
+        assert!(accounts.iter().all(|a| a == Some("111122223333")));
+        assert_eq!(timeline.strings(Col::DstIp).unwrap().null_count(), 3);
+        let filter = filter::parse("account:111122223333 user_agent:\"agent 1\"", 0).unwrap();
+        let found = timeline.filter(&filter).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found.strings(Col::Account).unwrap().get(0),
+            Some("111122223333")
+        );
     }
 
     /// The per-view memo must give each row its own answer: many distinct values (more than the
