@@ -480,20 +480,30 @@ fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Box<Parameter
     }
 }
 
+/// `service:Action first-resource → error`, built without the formatting machinery: it runs
+/// once per event on the load's hot path.
 fn summary(event: &EventRecord, service: Option<&str>, insight: Option<&InsightDetails>) -> String {
-    let mut line = match service {
-        Some(service) => format!("{service}:{}", event.action),
-        None => event.action.to_string(),
-    };
+    let resource = event.resources.first().filter(|_| insight.is_none());
+    let error = event.error_code.as_deref();
+    let length = service.map_or(0, |s| s.len() + 1)
+        + event.action.len()
+        + resource.map_or(0, |r| r.len() + 1)
+        + error.map_or(0, |e| e.len() + " → ".len());
+    let mut line = String::with_capacity(length);
+    if let Some(service) = service {
+        line.push_str(service);
+        line.push(':');
+    }
+    line.push_str(&event.action);
     if let Some(details) = insight {
         let kind = details.insight_type.get().unwrap_or("Insight");
         let state = details.state.get().unwrap_or("");
         line = format!("{kind} {state}: unusual {line} activity");
-    } else if let Some(resource) = event.resources.first() {
+    } else if let Some(resource) = resource {
         line.push(' ');
         line.push_str(resource);
     }
-    if let Some(error) = &event.error_code {
+    if let Some(error) = error {
         line.push_str(" → ");
         line.push_str(error);
     }
