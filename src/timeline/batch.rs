@@ -1,8 +1,9 @@
-//! Building timeline columns as events arrive, one batch per worker thread.
+//! Building timeline columns as events arrive, one batch per worker thread, in chunks of a fixed
+//! number of rows.
 //!
 //! Strings are copied straight from the parsed input into Arrow string-view buffers. Values that
 //! repeat (the same principal, role, user agent or account on thousands of events) are stored
-//! once per batch: later rows reuse the first row's view.
+//! once per chunk: later rows reuse the first row's view.
 
 use std::hash::BuildHasher;
 
