@@ -559,7 +559,15 @@ impl Timeline {
             Filter::Match { columns, matcher } => {
                 let mut mask = BooleanChunked::full("mask".into(), false, height);
                 for column in columns.iter() {
-                    let matched = match_column(self.strings(*column)?, *column, matcher);
+                    let matched = match self.frame.column(column.name())? {
+                        // One value on every row: matched once.
+                        Column::Scalar(repeated) => {
+                            let value = repeated.scalar().value().get_str();
+                            let accepted = value.is_some_and(|v| accepts(*column, matcher, v));
+                            BooleanChunked::full("mask".into(), accepted, height)
+                        }
+                        Column::Series(_) => match_column(self.strings(*column)?, *column, matcher),
+                    };
                     mask = &mask | &matched;
                 }
                 mask
@@ -572,16 +580,6 @@ impl Timeline {
 /// worker threads, and each worker remembers the answer per Arrow view: a repeated value (the
 /// same principal or action on thousands of rows) shares one view, so it is matched once.
 fn match_column(values: &StringChunked, column: Col, matcher: &filter::Matcher) -> BooleanChunked {
-    // A resource filter matches any one of a row's resources; a substring search the whole list.
-    let split_resources =
-        column == Col::Resources && !matches!(matcher, filter::Matcher::Contains(_));
-    let accepts = |value: &str| {
-        if split_resources {
-            value.split(RESOURCE_SEPARATOR).any(|r| matcher.matches(r))
-        } else {
-            matcher.matches(value)
-        }
-    };
     let mut bits = Vec::with_capacity(values.len());
     for array in values.downcast_iter() {
         let views = array.views();
@@ -596,8 +594,9 @@ fn match_column(values: &StringChunked, column: Col, matcher: &filter::Matcher) 
                 (start..(start + part).min(rows))
                     .map(|row| {
                         array.is_valid(row)
-                            && memo
-                                .get_or_insert(views[row].as_u128(), || accepts(array.value(row)))
+                            && memo.get_or_insert(views[row].as_u128(), || {
+                                accepts(column, matcher, array.value(row))
+                            })
                     })
                     .collect()
             })
@@ -607,6 +606,16 @@ fn match_column(values: &StringChunked, column: Col, matcher: &filter::Matcher) 
     BooleanChunked::from_slice("mask".into(), &bits)
 }
 
+/// Whether a matcher accepts a value of a column. A resource filter matches any one of a row's
+/// resources; a substring search the whole list.
+fn accepts(column: Col, matcher: &filter::Matcher, value: &str) -> bool {
+    if column == Col::Resources && !matches!(matcher, filter::Matcher::Contains(_)) {
+        value.split(RESOURCE_SEPARATOR).any(|r| matcher.matches(r))
+    } else {
+        matcher.matches(value)
+    }
+}
+
 /// A small direct-mapped cache from Arrow string views to a match result. Equal views mean equal
 /// strings: short strings live inside the view, longer ones are named by buffer and offset.
 struct ViewMemo {
@@ -614,8 +623,8 @@ struct ViewMemo {
 }
 
 impl ViewMemo {
-    /// Enough for the distinct values of every worker's batch of a large load (each batch
-    /// stores its repeated values once, so one value has a view per batch).
+    /// Enough for the distinct values of a large load's chunks (each chunk stores its repeated
+    /// values once, so one value has a view per chunk).
     const SLOTS: usize = 16384;
     /// No view is all ones: its length would exceed any buffer.
     const EMPTY: u128 = u128::MAX;
