@@ -203,14 +203,6 @@ impl Batch {
         std::mem::take(&mut self.current)
     }
 
-    pub fn len(&self) -> usize {
-        self.full.iter().chain(&self.filling).map(Chunk::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The batch as frames of at most [`CHUNK_ROWS`] rows each, in arrival order; at least one.
     pub(super) fn into_frames(self) -> PolarsResult<Vec<DataFrame>> {
         let mut chunks = self.full;
