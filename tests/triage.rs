@@ -70,6 +70,16 @@ fn entity<'a>(brief: &'a Value, kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} in {brief:#}"))
 }
 
+/// The names of the saved queries the brief's sweep found something with.
+fn sweep_hits(brief: &Value) -> Vec<&str> {
+    brief["sweep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["name"].as_str())
+        .collect()
+}
+
 fn assert_brief_names_the_key_and_its_calls(brief: &Value) {
     assert_eq!(brief["finding"]["id"], FINDING_ID);
     let key = entity(brief, "access_key");
@@ -78,12 +88,7 @@ fn assert_brief_names_the_key_and_its_calls(brief: &Value) {
     let calls = brief["key_calls"].as_array().unwrap();
     assert_eq!(calls.len(), 60, "{brief:#}");
     assert!(calls.iter().any(|c| c["action"] == "StopLogging"));
-    let hits: Vec<&str> = brief["sweep"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|h| h["name"].as_str())
-        .collect();
+    let hits = sweep_hits(brief);
     assert!(hits.contains(&"cloudtrail-logging-disabled"), "{hits:?}");
     assert!(
         brief["not_covered"].as_array().unwrap().is_empty(),
@@ -197,12 +202,7 @@ fn offline_over_the_demo_case() {
     );
     assert_eq!(brief["entities"][0]["value"], "ASIAWNODEEXFIL7Q2W4E");
     assert!(brief["key_calls"].as_array().unwrap().len() > 200);
-    let hits: Vec<&str> = brief["sweep"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|h| h["name"].as_str())
-        .collect();
+    let hits = sweep_hits(&brief);
     for expected in ["s3-bulk-download", "cloudtrail-logging-disabled"] {
         assert!(hits.contains(&expected), "{hits:?}");
     }
