@@ -93,6 +93,11 @@ impl Console {
         self.parser.screen().contents()
     }
 
+    /// Fails, with the screen, unless the screen shows `text` now.
+    fn assert_shows(&self, text: &str) {
+        assert!(self.screen().contains(text), "{}", self.screen());
+    }
+
     /// Reads output until the screen shows `text`; fails with the screen after `timeout`.
     fn wait_for(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -157,11 +162,7 @@ fn demo_filter_detail_and_quit() {
     let home = tempfile::tempdir().unwrap();
     let mut console = Console::start(&["demo"], home.path(), &[]);
     console.wait_for("events from");
-    assert!(
-        console.screen().contains("cloudtrail"),
-        "{}",
-        console.screen()
-    );
+    console.assert_shows("cloudtrail");
 
     console.send("/key:ASIAWNODEEXFIL7Q2W4E action:ListBuckets\r");
     console.wait_for("1 / 5,015 events");
@@ -256,11 +257,7 @@ fn broken_keymap_is_named_and_defaults_still_work() {
     // The histogram's axis shows once the timeline is loaded.
     console.wait_for("2026-11-18 00:00:08 →");
     console.wait_for("unknown action 'explode'");
-    assert!(
-        console.screen().contains("keys.toml:3:"),
-        "{}",
-        console.screen()
-    );
+    console.assert_shows("keys.toml:3:");
     console.send("?");
     console.wait_for("help: timeline");
     console.send("\x1b");
@@ -292,7 +289,7 @@ fn start_screen_opens_a_typed_path() {
     // The path is remembered for the next start.
     let mut console = Console::start(&[], home.path(), &[]);
     console.wait_for("recent");
-    assert!(console.screen().contains("case"), "{}", console.screen());
+    console.assert_shows("case");
     console.send("q");
     assert!(console.exit_success());
 }
@@ -338,11 +335,7 @@ fn live_pulls_in_the_background_and_shows_its_coverage() {
     console.wait_for("loaded 123 events from 5 files; AWS: 3 of 4 sources answered");
     console.send("C");
     console.wait_for("access denied: User is not authorized");
-    assert!(
-        console.screen().contains("done (120 events)"),
-        "{}",
-        console.screen()
-    );
+    console.assert_shows("done (120 events)");
     // C again closes it (Esc followed at once by q would read as Alt-q).
     console.send("C");
     console.wait_until_gone("coverage: what each source did");
@@ -481,11 +474,7 @@ fn a_case_is_kept_as_the_console_works_and_resumes_where_it_was() {
     console.wait_for("notes saved in the case");
     console.send("'");
     console.wait_for("marked events (enter shows one");
-    assert!(
-        console.screen().contains("#defense-evasion trail stopped"),
-        "{}",
-        console.screen()
-    );
+    console.assert_shows("#defense-evasion trail stopped");
     console.send("'");
     console.wait_until_gone("marked events (enter shows one");
     console.send("q");
