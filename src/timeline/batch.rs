@@ -113,7 +113,7 @@ pub struct FileCounts {
 /// Rows per chunk. A chunk's columns are allocated once at this size and never regrown: growing
 /// a column by doubling copies it into fresh pages each time, and touching fresh pages is the
 /// dearest part of a load.
-const CHUNK_ROWS: usize = 16 * 1024;
+pub(super) const CHUNK_ROWS: usize = 16 * 1024;
 
 /// Up to [`CHUNK_ROWS`] events as columns under construction.
 struct Chunk {
