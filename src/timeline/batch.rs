@@ -30,19 +30,39 @@ const INTERNED: [Col; 9] = [
 /// Bounds the memory interning uses per column; the table restarts when full.
 const MAX_INTERNED: usize = 4096;
 
+#[derive(Default)]
+struct Repeated {
+    value: Option<String>,
+    rows: usize,
+}
+
+/// Lookups after which a chunk's column checks that interning pays: values that rarely repeat
+/// (request ids, session keys of a busy fleet) only cost a hash and an insert each.
+const INTERNING_PROBE: u32 = 1024;
+
 /// A string column under construction.
 struct TextColumn {
+    /// The rows so far while they all hold one value (or none), counted rather than stored: a
+    /// field every event of a chunk shares, or none has, costs no view per row. `None` once
+    /// the rows differ and live in `array`.
+    repeated: Option<Repeated>,
     array: MutableBinaryViewArray<str>,
     /// For interned columns: the hash of a value seen in this array → the view of its bytes.
     /// Keyed by hash so that looking up costs no allocation; a hit is compared before it is used.
     seen: Option<foldhash::HashMap<u64, View>>,
+    /// Lookups in `seen` for this chunk, and how many found their value.
+    lookups: u32,
+    hits: u32,
 }
 
 impl TextColumn {
     fn new(column: Col, rows: usize) -> TextColumn {
         TextColumn {
+            repeated: Some(Repeated::default()),
             array: MutableBinaryViewArray::with_capacity(rows),
             seen: INTERNED.contains(&column).then(foldhash::HashMap::default),
+            lookups: 0,
+            hits: 0,
         }
     }
 
@@ -54,12 +74,37 @@ impl TextColumn {
             seen.clear();
         }
         TextColumn {
+            repeated: Some(Repeated::default()),
             array: MutableBinaryViewArray::with_capacity(rows),
             seen,
+            lookups: 0,
+            hits: 0,
         }
     }
 
     fn push(&mut self, value: Option<&str>) {
+        if let Some(repeated) = &mut self.repeated {
+            if repeated.rows == 0 {
+                repeated.value = value.map(str::to_owned);
+            }
+            if repeated.rows == 0 || repeated.value.as_deref() == value {
+                repeated.rows += 1;
+                return;
+            }
+            // The first different value: the rows counted so far become real rows.
+            match self.repeated.take() {
+                Some(Repeated {
+                    value: Some(value),
+                    rows,
+                }) => self.array.extend_constant(rows, Some(value)),
+                Some(Repeated { value: None, rows }) => self.array.extend_null(rows),
+                None => {}
+            }
+        }
+        self.push_varied(value);
+    }
+
+    fn push_varied(&mut self, value: Option<&str>) {
         let Some(value) = value else {
             return self.array.push_null();
         };
@@ -68,13 +113,16 @@ impl TextColumn {
             .seen
             .as_mut()
             .filter(|_| value.len() > View::MAX_INLINE_SIZE as usize)
+            .filter(|_| self.lookups < INTERNING_PROBE || self.hits >= self.lookups / 8)
         else {
             return self.array.push_value(value);
         };
+        self.lookups += 1;
         let hash = foldhash::fast::FixedState::default().hash_one(value);
         if let Some(view) = seen.get(&hash) {
             // SAFETY: the view was made by this array, whose buffers only ever get appended.
             if unsafe { self.array.value_from_view_unchecked(view) } == value {
+                self.hits += 1;
                 if let Some(validity) = self.array.validity() {
                     validity.push(true);
                 }
@@ -98,7 +146,20 @@ impl TextColumn {
     }
 
     fn finish(self, column: Col) -> polars::prelude::Column {
-        StringChunked::with_chunk(column.name().into(), self.array.freeze()).into_column()
+        let name = column.name().into();
+        match self.repeated {
+            Some(Repeated {
+                value: Some(value),
+                rows,
+            }) => {
+                let value = Scalar::new(DataType::String, AnyValue::StringOwned(value.into()));
+                polars::prelude::Column::new_scalar(name, value, rows)
+            }
+            Some(Repeated { value: None, rows }) => {
+                polars::prelude::Column::full_null(name, rows, &DataType::String)
+            }
+            None => StringChunked::with_chunk(name, self.array.freeze()).into_column(),
+        }
     }
 }
 
@@ -305,5 +366,55 @@ mod tests {
             .map(|v| v.map(str::to_owned))
             .collect();
         assert_eq!(values, expected);
+    }
+
+    /// Rows counted while one value (or none) repeated become real rows once another arrives.
+    #[test]
+    fn rows_counted_while_repeated_read_back_once_the_values_differ() {
+        let long = "arn:aws:iam::111122223333:role/long-enough-to-leave-the-view";
+        for first in [Some(long), None, Some("short")] {
+            let mut column = TextColumn::new(Col::Role, 0);
+            let mut expected = vec![first; 1000];
+            expected.extend([Some("other"), first, None, Some(long)]);
+            for value in &expected {
+                column.push(*value);
+            }
+            let finished = column.finish(Col::Role);
+            assert!(matches!(finished, polars::prelude::Column::Series(_)));
+            let values: Vec<Option<&str>> = finished.str().unwrap().iter().collect();
+            assert_eq!(values, expected);
+        }
+    }
+
+    #[test]
+    fn a_column_of_one_value_or_none_finishes_as_a_scalar() {
+        for value in [Some("111122223333"), None] {
+            let mut column = TextColumn::new(Col::Account, 0);
+            for _ in 0..5000 {
+                column.push(value);
+            }
+            let finished = column.finish(Col::Account);
+            assert!(matches!(finished, polars::prelude::Column::Scalar(_)));
+            assert_eq!(finished.len(), 5000);
+            assert!(finished.str().unwrap().iter().all(|v| v == value));
+        }
+    }
+
+    #[test]
+    fn rarely_repeated_values_stop_being_interned_and_read_back_exactly() {
+        let mut column = TextColumn::new(Col::AccessKey, 0);
+        let expected: Vec<String> = (0..5000)
+            .map(|i| match i % 50 {
+                0 => "ASIA-ONE-BUSY-SESSION-KEY".to_owned(),
+                _ => format!("ASIA-UNIQUE-{i:08}"),
+            })
+            .collect();
+        for value in &expected {
+            column.push(Some(value));
+        }
+        assert_eq!(column.lookups, INTERNING_PROBE);
+        let finished = column.finish(Col::AccessKey);
+        let values: Vec<Option<&str>> = finished.str().unwrap().iter().collect();
+        assert!(values.iter().map(|v| v.unwrap_or_default()).eq(&expected));
     }
 }

@@ -168,16 +168,11 @@ impl Timeline {
         for batch in batches {
             frames.extend(batch.into_frames()?);
         }
-        let mut frames = frames.into_iter();
-        let mut frame = match frames.next() {
-            Some(first) => first,
-            None => Batch::default().into_frames()?.remove(0),
-        };
-        for next in frames {
-            frame.vstack_mut_owned(next)?;
+        if frames.is_empty() {
+            frames = Batch::default().into_frames()?;
         }
         Ok(Timeline {
-            frame: order::sorted_by_time(frame)?,
+            frame: order::stacked_in_time_order(frames)?,
         })
     }
 
@@ -187,10 +182,8 @@ impl Timeline {
         let mut other = other.frame;
         let moved = other.column(FILE)?.u32()?.apply_values(|file| file + files);
         other.replace(FILE, moved.into_column())?;
-        let mut frame = self.frame;
-        frame.vstack_mut_owned(other)?;
         Ok(Timeline {
-            frame: order::sorted_by_time(frame)?,
+            frame: order::stacked_in_time_order(vec![self.frame, other])?,
         })
     }
 
@@ -634,6 +627,40 @@ pub(crate) mod tests {
             found.strings(Col::Account).unwrap().get(0),
             Some("111122223333")
         );
+    }
+
+    /// Batches whose account repeats within each (a different one in each), or varies, stack
+    /// into one column that reads back row by row.
+    #[test]
+    fn columns_repeated_in_some_batches_stack_with_the_others() {
+        let accounts = [
+            vec![Some("111122223333"); 3],
+            vec![Some("444455556666"); 3],
+            vec![None, Some("777788889999"), None],
+        ];
+        let files = accounts
+            .iter()
+            .enumerate()
+            .map(|(file, accounts)| {
+                accounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, account)| {
+                        let mut record = event("2026-11-18T03:00:00Z", "Get", "alice", "10.0.0.1");
+                        // Rows of the three files interleave in time.
+                        record.time += (i * 3 + file) as i64;
+                        record.account = account.map(Cow::Borrowed);
+                        record
+                    })
+                    .collect()
+            })
+            .collect();
+        let timeline = timeline(files);
+        let read: Vec<Option<&str>> = timeline.strings(Col::Account).unwrap().iter().collect();
+        let expected: Vec<Option<&str>> = (0..3)
+            .flat_map(|i| accounts.iter().map(move |file| file[i]))
+            .collect();
+        assert_eq!(read, expected);
     }
 
     /// The per-view memo must give each row its own answer: many distinct values (more than the

@@ -1,7 +1,6 @@
-//! Putting a stacked frame in time order.
+//! Stacking frames and putting them in time order.
 //!
-//! The frame arrives as chunks (the batches' chunks, stacked), and sorting moves rows between
-//! them. Only fixed-size values move: strings keep their bytes where the batches wrote them, and
+//! The frames are the batches' chunks (or two timelines), and sorting moves rows between them. Only fixed-size values move: strings keep their bytes where the batches wrote them, and
 //! the 16-byte views that point at them are what is reordered. Output columns are cut in chunks
 //! of [`CHUNK_ROWS`]. Once every row of an input chunk has been read, the memory of its views
 //! becomes the next output chunk: writing fresh pages is the dearest part of a load.
@@ -15,11 +14,54 @@ use rayon::prelude::*;
 
 use super::batch::CHUNK_ROWS;
 
+/// Frames of the same columns (in file order, each in ordinal order) as one frame in time order.
+pub(super) fn stacked_in_time_order(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    sorted_by_time(stacked(frames)?)
+}
+
+/// Frames one under the other, column by column. A column with one value in every frame stays
+/// one scalar column (polars' own stacking would expand it); the others keep each frame's chunks.
+fn stacked(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let height = frames.iter().map(DataFrame::height).sum();
+    let mut parts: Vec<Vec<Column>> = Vec::new();
+    for frame in frames {
+        for (index, column) in frame.into_columns().into_iter().enumerate() {
+            match parts.get_mut(index) {
+                Some(part) => part.push(column),
+                None => parts.push(vec![column]),
+            }
+        }
+    }
+    let columns = parts
+        .into_par_iter()
+        .map(stacked_column)
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(height, columns)
+}
+
+fn stacked_column(parts: Vec<Column>) -> PolarsResult<Column> {
+    let rows = parts.iter().map(Column::len).sum();
+    let mut filled = parts.iter().filter(|part| !part.is_empty());
+    if let Some(Column::Scalar(first)) = filled.next()
+        && filled.all(|part| matches!(part, Column::Scalar(s) if s.scalar() == first.scalar()))
+    {
+        return Ok(Column::Scalar(first.resize(rows)));
+    }
+    let mut parts = parts.into_iter();
+    let Some(mut stacked) = parts.next() else {
+        polars_bail!(NoData: "no frames to stack");
+    };
+    for part in parts {
+        stacked.append_owned(part)?;
+    }
+    Ok(stacked)
+}
+
 /// Frames are stacked in file order and each is in ordinal order, so a stable sort by time alone
 /// orders by (time, file, ordinal). Reordering column by column (one per worker) keeps the peak at
 /// the data plus a few chunks, not two copies of everything. Frames already in time order are
 /// kept as they are.
-pub(super) fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
+fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
     let order = frame
         .column(super::Col::Time.name())?
         .i64()?
