@@ -232,12 +232,22 @@ impl Chunk {
                 .zip(STRING_COLUMNS)
                 .map(|(text, column)| text.finish(column)),
         );
-        columns.push(self.severity.finish().into_column());
-        columns.push(self.bytes.finish().into_column());
+        columns.push(scalar_if_empty(self.severity.finish()));
+        columns.push(scalar_if_empty(self.bytes.finish()));
         columns.push(UInt32Chunked::from_vec(FILE.into(), self.file).into_column());
         columns.push(UInt32Chunked::from_vec(ORDINAL.into(), self.ordinal).into_column());
-        columns.push(self.fingerprint.finish().into_column());
+        columns.push(scalar_if_empty(self.fingerprint.finish()));
         DataFrame::new(height, columns)
+    }
+}
+
+/// A numeric column no row of a chunk fills, as one scalar null: nothing per row to keep, sort or
+/// filter. (CloudTrail has no severity; most sources send no byte counts.)
+fn scalar_if_empty<T: PolarsNumericType>(values: ChunkedArray<T>) -> polars::prelude::Column {
+    if values.null_count() == values.len() {
+        polars::prelude::Column::full_null(values.name().clone(), values.len(), values.dtype())
+    } else {
+        values.into_column()
     }
 }
 

@@ -16,7 +16,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
 use polars::prelude::*;
-use polars_arrow::array::Array as _;
+use polars_arrow::array::{Array as _, BooleanArray, Utf8ViewArray, View};
+use polars_arrow::bitmap::MutableBitmap;
 use rayon::prelude::*;
 
 use crate::event::{EventRecord, Location};
@@ -357,16 +358,16 @@ impl Timeline {
     pub fn mask(&self, filter: &Filter) -> PolarsResult<BooleanChunked> {
         let height = self.len();
         Ok(match filter {
-            Filter::All => BooleanChunked::full("mask".into(), true, height),
+            Filter::All => constant_mask(true, height),
             Filter::And(terms) => {
-                let mut mask = BooleanChunked::full("mask".into(), true, height);
+                let mut mask = constant_mask(true, height);
                 for term in terms {
                     mask = &mask & &self.mask(term)?;
                 }
                 mask
             }
             Filter::Or(branches) => {
-                let mut mask = BooleanChunked::full("mask".into(), false, height);
+                let mut mask = constant_mask(false, height);
                 for branch in branches {
                     mask = &mask | &self.mask(branch)?;
                 }
@@ -402,14 +403,14 @@ impl Timeline {
                 BooleanChunked::from_slice("mask".into(), &mask)
             }
             Filter::Match { columns, matcher } => {
-                let mut mask = BooleanChunked::full("mask".into(), false, height);
+                let mut mask = constant_mask(false, height);
                 for column in columns.iter() {
                     let matched = match self.frame.column(column.name())? {
                         // One value on every row: matched once.
                         Column::Scalar(repeated) => {
                             let value = repeated.scalar().value().get_str();
                             let accepted = value.is_some_and(|v| accepts(*column, matcher, v));
-                            BooleanChunked::full("mask".into(), accepted, height)
+                            constant_mask(accepted, height)
                         }
                         Column::Series(_) => match_column(self.strings(*column)?, *column, matcher),
                     };
@@ -421,33 +422,44 @@ impl Timeline {
     }
 }
 
-/// Which rows of a text column a matcher accepts (nulls never match). Rows are split among the
-/// worker threads, and each worker remembers the answer per Arrow view: a repeated value (the
-/// same principal or action on thousands of rows) shares one view, so it is matched once.
+/// A mask of one value. (Polars' `full` of `false` would first zero a shared 8 MiB buffer, a
+/// cost each process pays on its first query.)
+fn constant_mask(value: bool, height: usize) -> BooleanChunked {
+    let bits = if value {
+        MutableBitmap::from_len_set(height)
+    } else {
+        MutableBitmap::from_len_zeroed(height)
+    };
+    BooleanChunked::with_chunk(
+        "mask".into(),
+        BooleanArray::from_data_default(bits.into(), None),
+    )
+}
+
+/// Which rows of a text column a matcher accepts (nulls never match). The chunks are split among
+/// the worker threads, and each worker remembers the answer per value (see [`ViewMemo`]): a
+/// repeated value (the same principal or action on thousands of rows) is matched once.
 fn match_column(values: &StringChunked, column: Col, matcher: &filter::Matcher) -> BooleanChunked {
-    let mut bits = Vec::with_capacity(values.len());
-    for array in values.downcast_iter() {
-        let views = array.views();
-        let rows = array.len();
-        let part = rows.div_ceil(rayon::current_num_threads().max(1)).max(4096);
-        let parts: Vec<Vec<bool>> = (0..rows)
-            .step_by(part)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|start| {
-                let mut memo = ViewMemo::default();
-                (start..(start + part).min(rows))
-                    .map(|row| {
-                        array.is_valid(row)
-                            && memo.get_or_insert(views[row].as_u128(), || {
-                                accepts(column, matcher, array.value(row))
-                            })
-                    })
-                    .collect()
-            })
-            .collect();
-        bits.extend(parts.into_iter().flatten());
-    }
+    let arrays: Vec<&Utf8ViewArray> = values.downcast_iter().collect();
+    let threads = rayon::current_num_threads().max(1);
+    let parts: Vec<Vec<bool>> = arrays
+        .par_chunks(arrays.len().div_ceil(threads).max(1))
+        .map(|arrays| {
+            let mut memo = ViewMemo::default();
+            let mut bits = Vec::with_capacity(arrays.iter().map(|a| a.len()).sum());
+            for array in arrays {
+                let (views, buffers) = (array.views(), array.data_buffers());
+                bits.extend((0..array.len()).map(|row| {
+                    array.is_valid(row)
+                        && memo.get_or_insert(ViewMemo::key(&views[row], buffers), || {
+                            accepts(column, matcher, array.value(row))
+                        })
+                }));
+            }
+            bits
+        })
+        .collect();
+    let bits: Vec<bool> = parts.into_iter().flatten().collect();
     BooleanChunked::from_slice("mask".into(), &bits)
 }
 
@@ -461,8 +473,9 @@ fn accepts(column: Col, matcher: &filter::Matcher, value: &str) -> bool {
     }
 }
 
-/// A small direct-mapped cache from Arrow string views to a match result. Equal views mean equal
-/// strings: short strings live inside the view, longer ones are named by buffer and offset.
+/// A small direct-mapped cache from string values to a match result, keyed without reading the
+/// string: a short value by its view (the bytes live inside it), a longer one by the address and
+/// length of its bytes, which every row sharing them shares, in whichever chunk.
 struct ViewMemo {
     slots: Vec<(u128, bool)>,
 }
@@ -473,6 +486,15 @@ impl ViewMemo {
     const SLOTS: usize = 16384;
     /// No view is all ones: its length would exceed any buffer.
     const EMPTY: u128 = u128::MAX;
+
+    fn key(view: &View, buffers: &[polars_buffer::Buffer<u8>]) -> u128 {
+        if view.length <= View::MAX_INLINE_SIZE {
+            return view.as_u128();
+        }
+        let address = buffers[view.buffer_idx as usize].as_ptr() as usize + view.offset as usize;
+        // Above any inline view, whose length is at most 12.
+        ((address as u128) << 32) | u128::from(view.length)
+    }
 
     fn get_or_insert(&mut self, view: u128, compute: impl FnOnce() -> bool) -> bool {
         let hash = ((view as u64) ^ ((view >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -610,7 +632,7 @@ pub(crate) mod tests {
             .collect();
         let timeline = timeline(vec![events]);
         let frame = timeline.frame();
-        for repeated in [Col::Source, Col::Account, Col::DstIp] {
+        for repeated in [Col::Source, Col::Account, Col::DstIp, Col::Severity] {
             let column = frame.column(repeated.name()).unwrap();
             assert!(matches!(column, Column::Scalar(_)), "{repeated:?}");
         }
@@ -620,6 +642,8 @@ pub(crate) mod tests {
         assert_eq!(accounts.len(), 3);
         assert!(accounts.iter().all(|a| a == Some("111122223333")));
         assert_eq!(timeline.strings(Col::DstIp).unwrap().null_count(), 3);
+        let unrated = filter::parse("severity>=0", 0).unwrap();
+        assert_eq!(timeline.filter(&unrated).unwrap().len(), 0);
         let filter = filter::parse("account:111122223333 user_agent:\"agent 1\"", 0).unwrap();
         let found = timeline.filter(&filter).unwrap();
         assert_eq!(found.len(), 1);
@@ -661,6 +685,29 @@ pub(crate) mod tests {
             .flat_map(|i| accounts.iter().map(move |file| file[i]))
             .collect();
         assert_eq!(read, expected);
+    }
+
+    /// Chunks with their own buffers lay out their values alike: the same buffer, offset, length
+    /// and prefix hold a different value in each. The memo must still tell them apart.
+    #[test]
+    fn matching_tells_apart_values_laid_out_alike_in_different_chunks() {
+        let chunks = 64;
+        let rows = 100;
+        let value = |chunk: usize, row: usize| format!("agent-{chunk:04}-{row:04}-long-enough");
+        let arrays = (0..chunks).map(|chunk| {
+            let values: Vec<String> = (0..rows).map(|row| value(chunk, row)).collect();
+            Utf8ViewArray::from_slice_values(values)
+        });
+        let column = StringChunked::from_chunk_iter("user_agent".into(), arrays);
+        let target = value(chunks - 1, 7);
+        let matcher = filter::Matcher::text(&target);
+        let mask = match_column(&column, Col::UserAgent, &matcher);
+        let hits: Vec<usize> = mask
+            .iter()
+            .enumerate()
+            .filter_map(|(row, hit)| hit.unwrap_or(false).then_some(row))
+            .collect();
+        assert_eq!(hits, vec![(chunks - 1) * rows + 7]);
     }
 
     /// The per-view memo must give each row its own answer: many distinct values (more than the

@@ -248,9 +248,11 @@ fn gather_strings(values: StringChunked, placements: &Placements) -> StringChunk
             Some(i) => spare.swap_remove(i).0,
             None => Vec::with_capacity(rows.len()),
         };
+        let mut total_bytes_len = 0;
         gathered.extend(rows.iter().map(|&(chunk, row)| {
             let chunk = chunk as usize;
             let mut view = views[chunk][row as usize];
+            total_bytes_len += view.length as usize;
             if view.length > View::MAX_INLINE_SIZE {
                 view.buffer_idx += first_buffers[chunk];
             }
@@ -273,7 +275,8 @@ fn gather_strings(values: StringChunked, placements: &Placements) -> StringChunk
                 gathered.into(),
                 buffers.clone(),
                 validity,
-                None,
+                // Known here; polars would otherwise sum it over every view when first asked.
+                Some(total_bytes_len),
                 total_buffer_len,
             )
         });
