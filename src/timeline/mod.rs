@@ -329,12 +329,12 @@ impl Timeline {
     /// All rows, owned, in order.
     pub fn rows(&self) -> PolarsResult<Vec<EventRow>> {
         let times = self.times()?;
-        let strings: Vec<&StringChunked> = STRING_COLUMNS
+        let strings: Vec<TextCells> = STRING_COLUMNS
             .iter()
-            .map(|c| self.strings(*c))
+            .map(|c| self.text_cells(*c))
             .collect::<PolarsResult<_>>()?;
-        let severity = self.frame.column(Col::Severity.name())?.f32()?;
-        let bytes = self.frame.column(Col::Bytes.name())?.u64()?;
+        let severity = self.frame.column(Col::Severity.name())?;
+        let bytes = self.frame.column(Col::Bytes.name())?;
         let files = self.frame.column(FILE)?.u32()?;
         let ordinals = self.frame.column(ORDINAL)?.u32()?;
         Ok((0..self.len())
@@ -344,14 +344,22 @@ impl Timeline {
                     .iter()
                     .map(|c| c.get(i).map(str::to_owned))
                     .collect(),
-                severity: severity.get(i),
-                bytes: bytes.get(i),
+                severity: cell_at(severity, i).extract(),
+                bytes: cell_at(bytes, i).extract(),
                 record: RecordRef {
                     file: files.get(i).unwrap_or_default(),
                     ordinal: ordinals.get(i).unwrap_or_default(),
                 },
             })
             .collect())
+    }
+
+    /// A text column's cells, a scalar column's read without expanding it.
+    fn text_cells(&self, column: Col) -> PolarsResult<TextCells<'_>> {
+        Ok(match self.frame.column(column.name())? {
+            Column::Scalar(repeated) => TextCells::Same(repeated.scalar().value().get_str()),
+            Column::Series(_) => TextCells::Each(self.strings(column)?),
+        })
     }
 
     /// The rows a filter matches, as a boolean mask over the frame.
@@ -419,6 +427,30 @@ impl Timeline {
                 mask
             }
         })
+    }
+}
+
+/// The cells of a text column: one value on every row, or each row's own.
+enum TextCells<'a> {
+    Same(Option<&'a str>),
+    Each(&'a StringChunked),
+}
+
+impl TextCells<'_> {
+    fn get(&self, row: usize) -> Option<&str> {
+        match self {
+            TextCells::Same(value) => *value,
+            TextCells::Each(values) => values.get(row),
+        }
+    }
+}
+
+/// A cell, a scalar column's read without expanding it (expanding a null one would zero polars'
+/// shared 8 MiB buffer first).
+fn cell_at(column: &Column, row: usize) -> AnyValue<'_> {
+    match column {
+        Column::Scalar(repeated) => repeated.scalar().value().clone(),
+        Column::Series(values) => values.get(row).unwrap_or(AnyValue::Null),
     }
 }
 
