@@ -30,6 +30,7 @@ const INTERNED: [Col; 9] = [
 /// Bounds the memory interning uses per column; the table restarts when full.
 const MAX_INTERNED: usize = 4096;
 
+/// Rows of a column counted while they all hold one value (or none).
 #[derive(Default)]
 struct Repeated {
     value: Option<String>,
@@ -92,13 +93,11 @@ impl TextColumn {
                 return;
             }
             // The first different value: the rows counted so far become real rows.
-            match self.repeated.take() {
-                Some(Repeated {
-                    value: Some(value),
-                    rows,
-                }) => self.array.extend_constant(rows, Some(value)),
-                Some(Repeated { value: None, rows }) => self.array.extend_null(rows),
-                None => {}
+            let Repeated { value: first, rows } = std::mem::take(repeated);
+            self.repeated = None;
+            match first {
+                Some(first) => self.array.extend_constant(rows, Some(first)),
+                None => self.array.extend_null(rows),
             }
         }
         self.push_varied(value);

@@ -1,9 +1,10 @@
 //! Stacking frames and putting them in time order.
 //!
-//! The frames are the batches' chunks (or two timelines), and sorting moves rows between them. Only fixed-size values move: strings keep their bytes where the batches wrote them, and
-//! the 16-byte views that point at them are what is reordered. Output columns are cut in chunks
-//! of [`CHUNK_ROWS`]. Once every row of an input chunk has been read, the memory of its views
-//! becomes the next output chunk: writing fresh pages is the dearest part of a load.
+//! The frames are the batches' chunks (or two timelines), and sorting moves rows between them.
+//! Only fixed-size values move: strings keep their bytes where the batches wrote them, and the
+//! 16-byte views that point at them are what is reordered. Output columns are cut in chunks of
+//! [`CHUNK_ROWS`]. Once every row of an input chunk has been read, the memory of its views becomes
+//! the next output chunk: writing fresh pages is the dearest part of a load.
 
 use polars::prelude::*;
 use polars_arrow::array::{PrimitiveArray, Utf8ViewArray, View};
@@ -107,7 +108,7 @@ fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(height, columns)
 }
 
-/// A series in the order `placements` gives, chunked like the series it came from.
+/// A series in the order `placements` gives, in chunks of [`CHUNK_ROWS`].
 fn reordered(series: Series, placements: &Placements) -> PolarsResult<Column> {
     Ok(match series.dtype() {
         DataType::String => {
