@@ -91,38 +91,38 @@ fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
             let Some(placements) = &placements else {
                 return Ok(column);
             };
-            let series = match column {
-                Column::Series(series) => series.take(),
+            match column {
+                Column::Series(series) => reordered(series.take(), placements, &order),
                 // A scalar column reads the same in any order.
-                scalar => return Ok(scalar),
-            };
-            if !series
-                .chunk_lengths()
-                .eq(placements.chunk_lengths.iter().copied())
-            {
-                return Ok(series.rechunk().take(&order)?.into_column());
+                scalar => Ok(scalar),
             }
-            reordered(series, placements)
         })
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(height, columns)
 }
 
-/// A series in the order `placements` gives, in chunks of [`CHUNK_ROWS`].
-fn reordered(series: Series, placements: &Placements) -> PolarsResult<Column> {
-    Ok(match series.dtype() {
-        DataType::String => {
-            let values = series.str()?.clone();
-            // The series' own handle goes, so the views of every chunk are ours to reuse.
-            drop(series);
-            gather_strings(values, placements).into_column()
+/// A series in the order `placements` gives, in chunks of [`CHUNK_ROWS`]. A series of another
+/// type, or chunked unlike the one the placements were made from, is taken in `order` by polars.
+fn reordered(series: Series, placements: &Placements, order: &IdxCa) -> PolarsResult<Column> {
+    if series
+        .chunk_lengths()
+        .eq(placements.chunk_lengths.iter().copied())
+    {
+        match series.dtype() {
+            DataType::String => {
+                let values = series.str()?.clone();
+                // The series' own handle goes, so the views of every chunk are ours to reuse.
+                drop(series);
+                return Ok(gather_strings(values, placements).into_column());
+            }
+            DataType::Int64 => return Ok(gather_numbers(series.i64()?, placements).into_column()),
+            DataType::UInt64 => return Ok(gather_numbers(series.u64()?, placements).into_column()),
+            DataType::UInt32 => return Ok(gather_numbers(series.u32()?, placements).into_column()),
+            DataType::Float32 => return Ok(gather_numbers(series.f32()?, placements).into_column()),
+            _ => {}
         }
-        DataType::Int64 => gather_numbers(series.i64()?, placements).into_column(),
-        DataType::UInt64 => gather_numbers(series.u64()?, placements).into_column(),
-        DataType::UInt32 => gather_numbers(series.u32()?, placements).into_column(),
-        DataType::Float32 => gather_numbers(series.f32()?, placements).into_column(),
-        other => polars_bail!(InvalidOperation: "no reordering for {other} columns"),
-    })
+    }
+    Ok(series.rechunk().take(order)?.into_column())
 }
 
 fn is_text_series(column: &Column) -> bool {
