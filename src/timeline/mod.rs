@@ -413,14 +413,13 @@ impl Timeline {
             Filter::Match { columns, matcher } => {
                 let mut mask = constant_mask(false, height);
                 for column in columns.iter() {
-                    let matched = match self.frame.column(column.name())? {
+                    let matched = match self.text_cells(*column)? {
                         // One value on every row: matched once.
-                        Column::Scalar(repeated) => {
-                            let value = repeated.scalar().value().get_str();
+                        TextCells::Same(value) => {
                             let accepted = value.is_some_and(|v| accepts(*column, matcher, v));
                             constant_mask(accepted, height)
                         }
-                        Column::Series(_) => match_column(self.strings(*column)?, *column, matcher),
+                        TextCells::Each(values) => match_column(values, *column, matcher),
                     };
                     mask = &mask | &matched;
                 }

@@ -79,23 +79,15 @@ fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
     let columns = frame.into_columns();
     // All columns were stacked from the same frames, so one placement serves every column.
     let placements = match columns.iter().find(|c| matches!(c, Column::Series(_))) {
-        Some(Column::Series(first)) if !in_order => Some(Placements::new(&order, first)?),
-        _ => None,
+        Some(Column::Series(first)) if !in_order => Placements::new(&order, first)?,
+        _ => return DataFrame::new(height, columns),
     };
     let columns = columns
         .into_par_iter()
-        .map(|column| {
-            if let Some(repeated) = as_repeated(&column)? {
-                return Ok(repeated);
-            }
-            let Some(placements) = &placements else {
-                return Ok(column);
-            };
-            match column {
-                Column::Series(series) => reordered(series.take(), placements, &order),
-                // A scalar column reads the same in any order.
-                scalar => Ok(scalar),
-            }
+        .map(|column| match column {
+            Column::Series(series) => reordered(series.take(), &placements, &order),
+            // A scalar column reads the same in any order.
+            scalar => Ok(scalar),
         })
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(height, columns)
@@ -123,33 +115,6 @@ fn reordered(series: Series, placements: &Placements, order: &IdxCa) -> PolarsRe
         }
     }
     Ok(series.rechunk().take(order)?.into_column())
-}
-
-fn is_text_series(column: &Column) -> bool {
-    matches!(column, Column::Series(series) if series.dtype() == &DataType::String)
-}
-
-/// A text column with the same value (or none) on every row, as a scalar column: no views per
-/// row to build, sort or keep. (A load of one source in one account has several: the source,
-/// the event class, the account, and the fields that source never has.)
-fn as_repeated(column: &Column) -> PolarsResult<Option<Column>> {
-    if !is_text_series(column) || column.is_empty() {
-        return Ok(None);
-    }
-    let values = column.str()?;
-    let rows = values.len();
-    let name = column.name().clone();
-    if values.null_count() == rows {
-        return Ok(Some(Column::full_null(name, rows, &DataType::String)));
-    }
-    let Some(first) = values.get(0).filter(|_| values.null_count() == 0) else {
-        return Ok(None);
-    };
-    if !values.iter().all(|value| value == Some(first)) {
-        return Ok(None);
-    }
-    let value = Scalar::new(DataType::String, AnyValue::StringOwned(first.into()));
-    Ok(Some(Column::new_scalar(name, value, rows)))
 }
 
 /// Where each row of the new order is in the stacked chunks, and when each chunk is spent.
