@@ -197,34 +197,52 @@ struct InsightDetails<'a> {
     event_source: Str<'a>,
 }
 
-/// A CloudTrail S3 delivery file, `{"Records":[...]}`: the only key, compact or pretty, one
-/// document. Files holding several such documents go through the generic JSON-lines path.
+/// A CloudTrail S3 delivery file, `{"Records":[...]}`, compact or pretty. Only the start is
+/// looked at: what follows the first document is found once it has been read.
 pub fn is_delivery_file(bytes: &[u8]) -> bool {
     let Some(rest) = bytes.strip_prefix(b"{") else {
         return false;
     };
-    let rest = rest.trim_ascii_start();
-    rest.starts_with(b"\"Records\"") && memchr::memmem::find(bytes, b"\n{\"Records\"").is_none()
+    rest.trim_ascii_start().starts_with(b"\"Records\"")
 }
 
-/// Streams the `Records` array of a delivery file into the sink. An error names where the JSON
-/// broke; every record before that point has been emitted.
-pub fn parse_delivery_file(bytes: &[u8], sink: &mut dyn EventSink) -> Result<(), String> {
+/// Streams the `Records` array of the file's first document into the sink. Returns where more
+/// content follows that document (several documents, one per line), for the caller to read as
+/// JSON lines. An error names where the JSON broke; every record before that point has been
+/// emitted.
+pub fn parse_delivery_file(
+    bytes: &[u8],
+    sink: &mut dyn EventSink,
+) -> Result<Option<usize>, String> {
     let mut deserializer = sonic_rs::Deserializer::from_slice(bytes);
     let mut emitted = 0;
     let result = DeliveryFile {
         sink,
         emitted: &mut emitted,
     }
-    .deserialize(&mut deserializer)
-    .and_then(|()| deserializer.end());
-    result.map_err(|error| {
-        if emitted > 0 {
-            format!("{error} (the {emitted} records before it were loaded)")
-        } else {
-            error.to_string()
-        }
+    .deserialize(&mut deserializer);
+    let error = match result {
+        Ok(()) => match deserializer.end() {
+            Ok(()) => return Ok(None),
+            Err(error) => match first_document_end(bytes) {
+                Some(end) => return Ok(Some(end)),
+                None => error,
+            },
+        },
+        Err(error) => error,
+    };
+    Err(if emitted > 0 {
+        format!("{error} (the {emitted} records before it were loaded)")
+    } else {
+        error.to_string()
     })
+}
+
+/// The byte offset just past the first JSON document: only needed on the rare files that hold
+/// more than one, so it is found with a second, plain parse.
+fn first_document_end(bytes: &[u8]) -> Option<usize> {
+    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
+    matches!(documents.next(), Some(Ok(_))).then(|| documents.byte_offset())
 }
 
 struct DeliveryFile<'s> {

@@ -100,8 +100,15 @@ fn parse_json(
     repair: Repair,
 ) -> Result<Container, FormatError> {
     if cloudtrail::is_delivery_file(bytes) {
-        cloudtrail::parse_delivery_file(bytes, sink).map_err(FormatError::InvalidJson)?;
-        return Ok(Container::CloudTrailDelivery);
+        let more =
+            cloudtrail::parse_delivery_file(bytes, sink).map_err(FormatError::InvalidJson)?;
+        return Ok(match more {
+            None => Container::CloudTrailDelivery,
+            Some(end) => {
+                parse_json_lines(bytes, end, sink);
+                Container::JsonLines
+            }
+        });
     }
     let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
     let first = documents.next();
@@ -113,7 +120,7 @@ fn parse_json(
             Ok(Container::JsonDocument)
         }
         Some(Ok(_)) => {
-            parse_json_lines(bytes, sink);
+            parse_json_lines(bytes, 0, sink);
             Ok(Container::JsonLines)
         }
         Some(Err(error)) if repair == Repair::Allowed && is_raw_control_error(&error) => {
@@ -124,7 +131,7 @@ fn parse_json(
             // broken single document (pretty-printed, so its first line is not a document) is
             // one error.
             if bytes.contains(&b'\n') && first_line_is_document(bytes) {
-                parse_json_lines(bytes, sink);
+                parse_json_lines(bytes, 0, sink);
                 Ok(Container::JsonLines)
             } else {
                 Err(FormatError::InvalidJson(error.to_string()))
@@ -140,14 +147,16 @@ fn first_line_is_document(bytes: &[u8]) -> bool {
     trimmed.ends_with(b"}") || trimmed.ends_with(b"]")
 }
 
-fn parse_json_lines(bytes: &[u8], sink: &mut dyn EventSink) {
+/// Reads `bytes` from offset `from` on as JSON lines; lines are numbered from the file's start.
+fn parse_json_lines(bytes: &[u8], from: usize, sink: &mut dyn EventSink) {
     let root = Location::default();
-    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    let lines_before = memchr::memchr_iter(b'\n', &bytes[..from]).count();
+    for (index, line) in bytes[from..].split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
         if line.is_empty() {
             continue;
         }
-        let location = root.line(index + 1);
+        let location = root.line(lines_before + index + 1);
         let parsed = serde_json::from_slice::<Value>(line).or_else(|error| {
             if is_raw_control_error(&error) {
                 serde_json::from_slice(&escape_raw_controls(line))
@@ -371,6 +380,40 @@ mod tests {
         let (_, sink) = parse(&lines);
         assert_eq!(sink.events.len(), 1);
         assert_eq!(sink.skips[0].0, "line 2");
+    }
+
+    #[test]
+    fn delivery_documents_one_per_line_are_all_read() {
+        let record = |id: &str| {
+            format!(
+                r#"{{"eventTime":"2026-11-18T03:00:0{id}Z","eventName":"GetObject","eventSource":"s3.amazonaws.com","eventID":"{id}"}}"#
+            )
+        };
+        let lines = format!(
+            "{{\"Records\":[{},{}]}}\n{{\"Records\":[{}]}}\n{}\n{{broken\n",
+            record("1"),
+            record("2"),
+            record("3"),
+            record("4")
+        );
+        let (result, sink) = parse(lines.as_bytes());
+        assert_eq!(result, Ok(super::Container::JsonLines));
+        let ids: Vec<_> = sink.events.iter().map(|e| e.id.as_deref()).collect();
+        assert_eq!(ids, [Some("1"), Some("2"), Some("3"), Some("4")]);
+        assert_eq!(sink.raws[2]["eventID"], "3");
+        assert_eq!(sink.skips.len(), 1);
+        assert_eq!(sink.skips[0].0, "line 4");
+
+        // A record after one delivery document is read too, not reported as trailing text.
+        let mixed = format!("{{\"Records\":[{}]}}\n{}\n", record("1"), record("2"));
+        let (result, sink) = parse(mixed.as_bytes());
+        assert_eq!(result, Ok(super::Container::JsonLines));
+        assert_eq!(sink.events.len(), 2);
+
+        let pretty = format!("{{\n  \"Records\": [\n    {}\n  ]\n}}\n", record("1"));
+        let (result, sink) = parse(pretty.as_bytes());
+        assert_eq!(result, Ok(super::Container::CloudTrailDelivery));
+        assert_eq!(sink.events.len(), 1);
     }
 
     #[test]
