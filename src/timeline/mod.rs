@@ -192,7 +192,13 @@ impl Timeline {
     /// source id, time and action. Whether they are is for the caller to decide from the
     /// originals, since some sources reuse ids for distinct events.
     pub fn duplicate_candidates(&self) -> PolarsResult<Vec<Vec<usize>>> {
-        let fingerprints = self.frame.column(FINGERPRINT)?.u64()?;
+        let fingerprints = self.frame.column(FINGERPRINT)?;
+        // No row has an id (flow logs, an empty load): reading the column as numbers would
+        // expand it, and zero polars' shared 8 MiB buffer first.
+        if fingerprints.null_count() == fingerprints.len() {
+            return Ok(Vec::new());
+        }
+        let fingerprints = fingerprints.u64()?;
         // Repeats are rare: find the repeated fingerprints first, then only their rows.
         let mut sorted: Vec<u64> = fingerprints.iter().flatten().collect();
         sorted.par_sort_unstable();
