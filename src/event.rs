@@ -260,6 +260,26 @@ impl<'a> EventRecord<'a> {
         }
     }
 
+    /// Makes this record what [`EventRecord::new`] makes, keeping the memory of its resource
+    /// list and summary: a source that maps thousands of records reuses one.
+    pub fn reset(
+        &mut self,
+        time: i64,
+        source: Source,
+        class: EventClass,
+        action: impl Into<Text<'a>>,
+    ) {
+        let mut resources = std::mem::take(&mut self.resources);
+        resources.clear();
+        let mut summary = std::mem::take(&mut self.summary);
+        summary.clear();
+        *self = EventRecord {
+            resources,
+            summary,
+            ..EventRecord::new(time, source, class, action)
+        };
+    }
+
     /// Adds a resource unless it is empty or already named: an id that an ARN already listed
     /// ends with (`orders` beside `arn:aws:s3:::orders`) adds nothing a resource filter would not
     /// find through the ARN.
@@ -389,7 +409,7 @@ pub trait EventSink {
     fn wants_raw(&self) -> bool {
         false
     }
-    fn event(&mut self, record: EventRecord<'_>, raw: Option<Raw<'_>>);
+    fn event(&mut self, record: &EventRecord<'_>, raw: Option<Raw<'_>>);
     fn skip(&mut self, location: &Location, reason: String);
 }
 
@@ -497,6 +517,19 @@ mod tests {
         record.add_resource("orders");
         record.add_resource("");
         assert_eq!(record.resources, ["arn:aws:s3:::orders/a.csv", "orders"]);
+    }
+
+    #[test]
+    fn a_reset_record_is_a_new_one() {
+        let mut record = EventRecord::new(1, Source::Config, EventClass::ConfigChange, "UPDATE");
+        record.actor = Some("alice".into());
+        record.severity = Some(5.0);
+        record.add_resource("i-0abc");
+        record.summary.push_str("UPDATE i-0abc");
+        record.reset(2, Source::CloudTrail, EventClass::ApiCall, "GetObject");
+        let fresh = EventRecord::new(2, Source::CloudTrail, EventClass::ApiCall, "GetObject");
+        assert_eq!(record, fresh);
+        assert!(record.resources.capacity() > 0 && record.summary.capacity() > 0);
     }
 
     #[test]

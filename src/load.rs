@@ -323,7 +323,7 @@ impl EventSink for Capture<'_> {
     fn wants_raw(&self) -> bool {
         true
     }
-    fn event(&mut self, record: EventRecord<'_>, raw: Option<Raw<'_>>) {
+    fn event(&mut self, record: &EventRecord<'_>, raw: Option<Raw<'_>>) {
         let same_event = self.wanted.get(&self.next) == Some(&record.time);
         if let Some(raw) = raw.filter(|_| same_event) {
             self.found.insert(self.next, raw.to_json());

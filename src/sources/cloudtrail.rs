@@ -297,6 +297,8 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let context = Context::default();
         let root = Location::default();
+        // One event for every record: its resource list and summary keep their memory.
+        let mut event = EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, "");
         let mut index = 0;
         loop {
             let location = || root.index("Records", index);
@@ -304,12 +306,14 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                 let Some(raw) = seq.next_element::<LazyValue<'de>>()? else {
                     break;
                 };
+                // Rare (re-reading originals): the record borrows from `raw`, not the file.
                 match sonic_rs::from_str::<Obj<Box<Record>>>(raw.as_raw_str()) {
                     Ok(Obj(Some(record))) => emit(
                         record,
                         &context,
                         &location,
                         Some(Raw::Text(raw.as_raw_str())),
+                        &mut EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, ""),
                         self.sink,
                     ),
                     _ => self.sink.skip(&location(), "not a JSON object".into()),
@@ -319,7 +323,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                     break;
                 };
                 match record.0 {
-                    Some(record) => emit(record, &context, &location, None, self.sink),
+                    Some(record) => emit(record, &context, &location, None, &mut event, self.sink),
                     None => self.sink.skip(&location(), "not a JSON object".into()),
                 }
             }
@@ -335,28 +339,35 @@ pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &
     match Obj::<Box<Record>>::deserialize(value) {
         Ok(Obj(Some(record))) => {
             let raw = sink.wants_raw().then_some(Raw::Json(value));
-            emit(record, context, &|| location.clone(), raw, sink);
+            let mut event = EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, "");
+            emit(record, context, &|| location.clone(), raw, &mut event, sink);
         }
         _ => sink.skip(location, "CloudTrail record is not a JSON object".into()),
     }
 }
 
-/// Maps and emits one record; `location` is only built when the record is skipped.
-fn emit(
-    record: Box<Record<'_>>,
-    context: &Context,
+/// Maps one record into `event` and emits it; `location` is only built when the record is
+/// skipped.
+fn emit<'a>(
+    record: Box<Record<'a>>,
+    context: &Context<'a>,
     location: &dyn Fn() -> Location,
     raw: Option<Raw<'_>>,
+    event: &mut EventRecord<'a>,
     sink: &mut dyn EventSink,
 ) {
-    match to_event(record, context) {
-        Ok(event) => sink.event(event, raw),
+    match to_event(record, context, event) {
+        Ok(()) => sink.event(event, raw),
         Err(reason) => sink.skip(&location(), reason),
     }
 }
 
 /// Records are boxed: the projection is large, and moving it by value costs more than one allocation.
-fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventRecord<'a>, String> {
+fn to_event<'a>(
+    record: Box<Record<'a>>,
+    context: &Context<'a>,
+    event: &mut EventRecord<'a>,
+) -> Result<(), String> {
     let record = *record;
     let time = record
         .event_time
@@ -383,7 +394,7 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
     } else {
         EventClass::ApiCall
     };
-    let mut event = EventRecord::new(time, Source::CloudTrail, class, action);
+    event.reset(time, Source::CloudTrail, class, action);
 
     let response = record.response.0;
     let login_failed = response.as_ref().and_then(|r| r.console_login.get()) == Some("Failure");
@@ -428,7 +439,7 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
     event.account = record
         .recipient_account_id
         .take()
-        .or(event.account)
+        .or(event.account.take())
         .or_else(|| context.account.clone());
     event.region = record.aws_region.take().or_else(|| context.region.clone());
     event.src_ip = text(record.source_ip.take());
@@ -441,7 +452,7 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
         }
     }
     if let Some(request) = record.request.0 {
-        add_request_resources(&mut event, request);
+        add_request_resources(event, request);
     }
     // A credential the call issued is what it created: pivots and credential chains find the
     // issuing call through it.
@@ -462,15 +473,26 @@ fn to_event<'a>(record: Box<Record<'a>>, context: &Context<'a>) -> Result<EventR
         .get()
         .or(insight.as_ref().and_then(|i| i.event_source.get()));
     let service = source.map(|s| s.strip_suffix(".amazonaws.com").unwrap_or(s));
-    event.summary = summary(&event, service, insight.as_ref());
-    Ok(event)
+    let mut line = std::mem::take(&mut event.summary);
+    write_summary(&mut line, event, service, insight.as_ref());
+    event.summary = line;
+    Ok(())
 }
 
 fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Box<Parameters<'a>>) {
     let bucket = request.bucket_name.take();
     if let (Some(bucket), Some(key)) = (&bucket, request.key.get()) {
-        // As S3 names objects, so the ARN and the bare `bucket/key` both find it.
-        event.add_resource(format!("arn:aws:s3:::{bucket}/{key}"));
+        // As S3 names objects, so the ARN and the bare `bucket/key` both find it. Data events
+        // usually list that ARN already.
+        let object_arn = |arn: &str| {
+            arn.strip_prefix("arn:aws:s3:::")
+                .and_then(|path| path.strip_prefix(bucket.as_ref()))
+                .and_then(|path| path.strip_prefix('/'))
+                == Some(key)
+        };
+        if !event.resources.iter().any(|known| object_arn(known)) {
+            event.add_resource(format!("arn:aws:s3:::{bucket}/{key}"));
+        }
     }
     let named = [
         bucket,
@@ -500,32 +522,33 @@ fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Box<Parameter
 
 /// `service:Action first-resource → error`, built without the formatting machinery: it runs
 /// once per event on the load's hot path.
-fn summary(event: &EventRecord, service: Option<&str>, insight: Option<&InsightDetails>) -> String {
-    let resource = event.resources.first().filter(|_| insight.is_none());
-    let error = event.error_code.as_deref();
-    let length = service.map_or(0, |s| s.len() + 1)
-        + event.action.len()
-        + resource.map_or(0, |r| r.len() + 1)
-        + error.map_or(0, |e| e.len() + " → ".len());
-    let mut line = String::with_capacity(length);
+fn write_summary(
+    line: &mut String,
+    event: &EventRecord,
+    service: Option<&str>,
+    insight: Option<&InsightDetails>,
+) {
+    if let Some(details) = insight {
+        line.push_str(details.insight_type.get().unwrap_or("Insight"));
+        line.push(' ');
+        line.push_str(details.state.get().unwrap_or(""));
+        line.push_str(": unusual ");
+    }
     if let Some(service) = service {
         line.push_str(service);
         line.push(':');
     }
     line.push_str(&event.action);
-    if let Some(details) = insight {
-        let kind = details.insight_type.get().unwrap_or("Insight");
-        let state = details.state.get().unwrap_or("");
-        line = format!("{kind} {state}: unusual {line} activity");
-    } else if let Some(resource) = resource {
+    if insight.is_some() {
+        line.push_str(" activity");
+    } else if let Some(resource) = event.resources.first() {
         line.push(' ');
         line.push_str(resource);
     }
-    if let Some(error) = error {
+    if let Some(error) = &event.error_code {
         line.push_str(" → ");
         line.push_str(error);
     }
-    line
 }
 
 #[cfg(test)]
@@ -580,9 +603,14 @@ mod tests {
         );
         assert_eq!(sink.raws[0]["requestParameters"]["key"], "2022/a.csv");
 
+        // The second record is mapped into the first one's memory, and keeps nothing of it.
         let login = &sink.events[1];
         assert_eq!(login.outcome, Outcome::Failure);
         assert_eq!(login.actor.as_deref(), Some("bob"));
+        assert_eq!(login.role, None);
+        assert_eq!(login.access_key, None);
+        assert!(login.resources.is_empty());
+        assert_eq!(login.summary, "signin:ConsoleLogin → Failed authentication");
     }
 
     #[test]

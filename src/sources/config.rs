@@ -35,7 +35,7 @@ pub fn from_item(
     sink: &mut dyn EventSink,
 ) {
     match to_event(item, change, context) {
-        Ok(event) => sink.event(event, sink.wants_raw().then_some(Raw::Json(item))),
+        Ok(event) => sink.event(&event, sink.wants_raw().then_some(Raw::Json(item))),
         Err(reason) => sink.skip(location, reason),
     }
 }

@@ -150,7 +150,7 @@ pub fn message(message: &str, context: &Context, location: &Location, sink: &mut
         event.add_resource(group);
     }
     event.summary = trimmed.to_owned();
-    sink.event(event, sink.wants_raw().then_some(Raw::Text(message)));
+    sink.event(&event, sink.wants_raw().then_some(Raw::Text(message)));
 }
 
 /// A Kubernetes audit event: `audit.k8s.io/v1`, `v1beta1`, or a record without `apiVersion`.
@@ -228,7 +228,7 @@ pub fn k8s_audit(value: &Value, context: &Context, location: &Location, sink: &m
         .map(|s| format!(" ({s})"))
         .unwrap_or_default();
     event.summary = format!("{user} {verb} {target}{stage}");
-    sink.event(event, sink.wants_raw().then_some(Raw::Json(value)));
+    sink.event(&event, sink.wants_raw().then_some(Raw::Json(value)));
 }
 
 /// A Fluent Bit container line: `{"log", "stream", "time", "kubernetes": {...}}`.
@@ -265,7 +265,7 @@ pub fn container_line(
         .unwrap_or_default()
         .trim_end()
         .to_owned();
-    sink.event(event, sink.wants_raw().then_some(Raw::Json(value)));
+    sink.event(&event, sink.wants_raw().then_some(Raw::Json(value)));
 }
 
 /// A Route 53 Resolver query log record (DNS queries from the VPC).
@@ -312,7 +312,7 @@ pub fn resolver_query(
     }
     let source = event.src_ip.as_deref().unwrap_or("?");
     event.summary = format!("{source} asked {name} {query_type} → {rcode}");
-    sink.event(event, sink.wants_raw().then_some(Raw::Json(value)));
+    sink.event(&event, sink.wants_raw().then_some(Raw::Json(value)));
 }
 
 #[cfg(test)]

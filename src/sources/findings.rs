@@ -37,7 +37,7 @@ pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &
         ))
     };
     match event {
-        Ok(event) => sink.event(event, sink.wants_raw().then_some(Raw::Json(value))),
+        Ok(event) => sink.event(&event, sink.wants_raw().then_some(Raw::Json(value))),
         Err(reason) => sink.skip(location, reason),
     }
 }

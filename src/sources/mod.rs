@@ -450,8 +450,8 @@ pub(crate) mod testing {
         fn wants_raw(&self) -> bool {
             true
         }
-        fn event(&mut self, record: EventRecord<'_>, raw: Option<Raw<'_>>) {
-            self.events.push(owned(record));
+        fn event(&mut self, record: &EventRecord<'_>, raw: Option<Raw<'_>>) {
+            self.events.push(owned(record.clone()));
             self.raws.push(raw.map(Raw::to_json).unwrap_or(Value::Null));
         }
         fn skip(&mut self, location: &Location, reason: String) {

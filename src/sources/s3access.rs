@@ -135,7 +135,7 @@ fn emit<'a>(
     if let Some(error) = &event.error_code {
         event.summary.push_str(&format!(" {error}"));
     }
-    sink.event(event, raw);
+    sink.event(&event, raw);
 }
 
 /// Splits on spaces, keeping `"quoted strings"` and `[bracketed times]` whole (without delimiters).

@@ -285,7 +285,7 @@ fn emit<'a>(
             event.action,
         ),
     };
-    sink.event(event, raw);
+    sink.event(&event, raw);
 }
 
 fn protocol_name(number: &str) -> String {

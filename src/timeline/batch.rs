@@ -295,7 +295,7 @@ impl Batch {
 }
 
 impl EventSink for Batch {
-    fn event(&mut self, record: EventRecord<'_>, _raw: Option<Raw<'_>>) {
+    fn event(&mut self, record: &EventRecord<'_>, _raw: Option<Raw<'_>>) {
         // The ordinal counts this file's events in parse order, as a re-read counts them.
         let ordinal = self.current.events as u32;
         self.current.events += 1;
@@ -312,7 +312,7 @@ impl EventSink for Batch {
         let chunk = self.chunk();
         chunk
             .fingerprint
-            .append_option(record.id.is_some().then(|| super::fingerprint(&record)));
+            .append_option(record.id.is_some().then(|| super::fingerprint(record)));
         let values: [Option<&str>; 16] = [
             Some(record.source.as_str()),
             Some(record.class.as_str()),

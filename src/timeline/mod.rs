@@ -587,7 +587,7 @@ pub(crate) mod tests {
                 let mut batch = Batch::default();
                 batch.start_file(file as u32);
                 for event in events {
-                    batch.event(event, None);
+                    batch.event(&event, None);
                 }
                 batch
             })
@@ -621,7 +621,7 @@ pub(crate) mod tests {
                     let mut record =
                         EventRecord::new(time, Source::CloudTrail, EventClass::ApiCall, "Get");
                     record.user_agent = agent(time).map(Cow::Owned);
-                    batch.event(record, None);
+                    batch.event(&record, None);
                 }
                 batch
             })
@@ -769,7 +769,7 @@ pub(crate) mod tests {
                 EventRecord::new(i as i64, Source::CloudTrail, EventClass::ApiCall, "Get");
             record.user_agent = agent.clone().map(Cow::Owned);
             expected.push(agent);
-            batch.event(record, None);
+            batch.event(&record, None);
         }
         let timeline = Timeline::from_batches(vec![batch]).unwrap();
         for pattern in ["*9 long*", "t3", "*agent 2*", "tool/12*"] {
