@@ -2,6 +2,7 @@
 //! was skipped per file, and re-read original records on demand.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -92,23 +93,24 @@ pub fn load_with_progress(
 ) -> Result<Loaded, LoadError> {
     let (found, missing) = files::discover(paths);
     progress.files_total.store(found.len(), Ordering::Relaxed);
-    // Each worker fills one batch with many files: few large columns instead of one per file.
-    let parts: Vec<(Batch, Vec<(usize, FileReport)>)> = found
-        .into_par_iter()
-        .enumerate()
-        .fold(
-            || (Batch::default(), Vec::new()),
-            |(mut batch, mut reports), (index, path)| {
-                if !progress.is_cancelled() {
-                    let report = load_file(&mut batch, index as u32, path, options, progress);
-                    progress.files_done.fetch_add(1, Ordering::Relaxed);
-                    progress.events.fetch_add(report.events, Ordering::Relaxed);
-                    reports.push((index, report));
-                }
-                (batch, reports)
-            },
-        )
-        .collect();
+    // Each worker fills one batch (few large columns), claiming runs of consecutive files (the
+    // time order of a trail's files carries over to the columns) that shrink towards the end,
+    // so the workers finish together.
+    let claimed = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads();
+    let parts: Vec<(Batch, Vec<(usize, FileReport)>)> = rayon::broadcast(|_| {
+        let mut batch = Batch::default();
+        let mut reports = Vec::new();
+        while let Some(run) = claim_run(&claimed, found.len(), workers) {
+            for index in run.take_while(|_| !progress.is_cancelled()) {
+                let report = load_file(&mut batch, index as u32, &found[index], options, progress);
+                progress.files_done.fetch_add(1, Ordering::Relaxed);
+                progress.events.fetch_add(report.events, Ordering::Relaxed);
+                reports.push((index, report));
+            }
+        }
+        (batch, reports)
+    });
     if progress.is_cancelled() {
         return Err(LoadError::Cancelled);
     }
@@ -193,15 +195,28 @@ fn drop_duplicates(
     Ok((timeline.without_rows(&duplicates)?, count))
 }
 
+/// The next run of files for a worker: a share of those left, at least one.
+fn claim_run(claimed: &AtomicUsize, files: usize, workers: usize) -> Option<Range<usize>> {
+    let mut start = claimed.load(Ordering::Relaxed);
+    loop {
+        let left = files.checked_sub(start).filter(|left| *left > 0)?;
+        let end = start + (left / (2 * workers.max(1))).max(1);
+        match claimed.compare_exchange_weak(start, end, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return Some(start..end),
+            Err(now) => start = now,
+        }
+    }
+}
+
 fn load_file(
     batch: &mut Batch,
     index: u32,
-    path: PathBuf,
+    path: &Path,
     options: &LoadOptions,
     progress: &Progress,
 ) -> FileReport {
     batch.start_file(index);
-    let (container, error) = match files::read(&path, options.max_inflated) {
+    let (container, error) = match files::read(path, options.max_inflated) {
         Ok(mut content) => {
             progress
                 .bytes
@@ -219,7 +234,7 @@ fn load_file(
     };
     let counts = batch.finish_file();
     FileReport {
-        path,
+        path: path.to_path_buf(),
         container,
         events: counts.events,
         by_source: counts.by_source,
@@ -336,6 +351,21 @@ impl EventSink for Capture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_files_cover_each_file_once_and_shrink() {
+        for (files, workers) in [(600, 2), (7, 2), (1, 4), (0, 2), (5, 1)] {
+            let claimed = AtomicUsize::new(0);
+            let runs: Vec<Range<usize>> =
+                std::iter::from_fn(|| claim_run(&claimed, files, workers)).collect();
+            let covered: Vec<usize> = runs.iter().cloned().flatten().collect();
+            assert_eq!(covered, (0..files).collect::<Vec<_>>());
+            assert!(runs.windows(2).all(|w| w[0].len() >= w[1].len()));
+        }
+        let claimed = AtomicUsize::new(0);
+        let first = claim_run(&claimed, 600, 2).unwrap();
+        assert_eq!(first, 0..150);
+    }
 
     #[test]
     fn progress_counts_files_and_events_and_cancel_stops_the_load() {

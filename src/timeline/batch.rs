@@ -251,13 +251,15 @@ fn scalar_if_empty<T: PolarsNumericType>(values: ChunkedArray<T>) -> polars::pre
 }
 
 /// Events of one or more files, as columns in chunks. Use [`Batch::start_file`] before each
-/// file's events and [`Batch::finish_file`] after them.
+/// file's events and [`Batch::finish_file`] after them. A chunk only ever holds consecutive
+/// files, so chunks of several batches stack in file order by their first file.
 #[derive(Default)]
 pub struct Batch {
     /// Allocated with the first event, so an idle worker's batch costs nothing.
     filling: Option<Chunk>,
     full: Vec<Chunk>,
-    current_file: u32,
+    /// The file being read, and whether it follows the one before it in this batch.
+    current_file: Option<u32>,
     current: FileCounts,
     /// Reused for joining an event's resources.
     resources: String,
@@ -265,7 +267,13 @@ pub struct Batch {
 
 impl Batch {
     pub fn start_file(&mut self, file: u32) {
-        self.current_file = file;
+        let follows = self
+            .current_file
+            .is_some_and(|last| last.checked_add(1) == Some(file));
+        if !follows {
+            self.close_chunk_if(|chunk| chunk.len() > 0);
+        }
+        self.current_file = Some(file);
         self.current = FileCounts::default();
     }
 
@@ -273,24 +281,37 @@ impl Batch {
         std::mem::take(&mut self.current)
     }
 
-    /// The batch as frames of at most [`CHUNK_ROWS`] rows each, in arrival order; at least one.
-    pub(super) fn into_frames(self) -> PolarsResult<Vec<DataFrame>> {
+    /// The batch as frames of at most [`CHUNK_ROWS`] rows each, in arrival order, each with the
+    /// first file it holds. Chunks without rows are left out.
+    pub(super) fn into_frames(self) -> PolarsResult<Vec<(u32, DataFrame)>> {
         let mut chunks = self.full;
         chunks.extend(self.filling);
-        if chunks.is_empty() {
-            chunks.push(Chunk::with_capacity(0));
-        }
-        chunks.into_iter().map(Chunk::into_frame).collect()
+        chunks
+            .into_iter()
+            .filter_map(|chunk| Some((*chunk.file.first()?, chunk)))
+            .map(|(file, chunk)| Ok((file, chunk.into_frame()?)))
+            .collect()
+    }
+
+    /// An empty frame with the columns of a filled one.
+    pub(super) fn empty_frame() -> PolarsResult<DataFrame> {
+        Chunk::with_capacity(0).into_frame()
     }
 
     /// The chunk the next event goes into.
     fn chunk(&mut self) -> &mut Chunk {
-        if let Some(full) = self.filling.as_mut().filter(|c| c.len() == CHUNK_ROWS) {
-            let next = full.successor();
-            self.full.extend(self.filling.replace(next));
-        }
+        self.close_chunk_if(|chunk| chunk.len() == CHUNK_ROWS);
         self.filling
             .get_or_insert_with(|| Chunk::with_capacity(CHUNK_ROWS))
+    }
+
+    /// Puts the chunk being filled with the full ones when `done` says so; the next event goes
+    /// into a new chunk.
+    fn close_chunk_if(&mut self, done: impl Fn(&Chunk) -> bool) {
+        if let Some(closed) = self.filling.as_mut().filter(|chunk| done(chunk)) {
+            let next = closed.successor();
+            self.full.extend(self.filling.replace(next));
+        }
     }
 }
 
@@ -300,7 +321,7 @@ impl EventSink for Batch {
         let ordinal = self.current.events as u32;
         self.current.events += 1;
         self.current.by_source[record.source as usize] += 1;
-        let file = self.current_file;
+        let file = self.current_file.unwrap_or_default();
         let mut resources = std::mem::take(&mut self.resources);
         resources.clear();
         for (i, resource) in record.resources.iter().enumerate() {

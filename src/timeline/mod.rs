@@ -163,14 +163,18 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// Merges per-file batches into one time-ordered timeline.
+    /// Merges batches into one time-ordered timeline. Batches may hold any files: their chunks
+    /// are stacked in file order, which the time order keeps among events of the same time.
     pub fn from_batches(batches: Vec<Batch>) -> PolarsResult<Timeline> {
         let mut frames = Vec::new();
         for batch in batches {
             frames.extend(batch.into_frames()?);
         }
+        // Stable: the chunks of one file that spans several keep their order.
+        frames.sort_by_key(|(first_file, _)| *first_file);
+        let mut frames: Vec<DataFrame> = frames.into_iter().map(|(_, frame)| frame).collect();
         if frames.is_empty() {
-            frames = Batch::default().into_frames()?;
+            frames.push(Batch::empty_frame()?);
         }
         Ok(Timeline {
             frame: order::stacked_in_time_order(frames)?,
@@ -652,6 +656,45 @@ pub(crate) mod tests {
                 }
             );
         }
+    }
+
+    /// Workers read runs of files in any order: events of the same time still come out in file
+    /// order, then in their order within the file, wherever their batch and chunk were.
+    #[test]
+    fn batches_of_interleaved_file_runs_merge_in_file_order_among_equal_times() {
+        let runs: [&[u32]; 2] = [&[0, 1, 4, 5], &[2, 3, 6]];
+        // Two events per file share a time, the third is a second later; file 5 is a second late.
+        let offset = |file: u32, ordinal: u32| i64::from(ordinal / 2 + u32::from(file == 5));
+        let batches = runs
+            .iter()
+            .map(|files| {
+                let mut batch = Batch::default();
+                for &file in *files {
+                    batch.start_file(file);
+                    for ordinal in 0..3 {
+                        let mut record = event("2026-11-18T03:00:00Z", "Get", "alice", "10.0.0.1");
+                        record.time += offset(file, ordinal);
+                        batch.event(&record, None);
+                    }
+                    batch.finish_file();
+                }
+                batch
+            })
+            .collect();
+        let timeline = Timeline::from_batches(batches).unwrap();
+        let refs: Vec<(u32, u32)> = timeline
+            .record_refs()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.file, r.ordinal))
+            .collect();
+        let mut expected: Vec<(i64, u32, u32)> = (0..7)
+            .flat_map(|file| (0..3).map(move |ordinal| (offset(file, ordinal), file, ordinal)))
+            .collect();
+        expected.sort();
+        let expected: Vec<(u32, u32)> = expected.into_iter().map(|(_, f, o)| (f, o)).collect();
+        assert_eq!(refs, expected);
+        assert_eq!(refs[16..18], [(4, 2), (5, 0)]);
     }
 
     /// A value every row shares (the source, one account) and a field no row has are kept once,
