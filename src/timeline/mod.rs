@@ -204,7 +204,16 @@ impl Timeline {
         }
         let fingerprints = fingerprints.u64()?;
         // Repeats are rare: find the repeated fingerprints first, then only their rows.
-        let mut sorted: Vec<u64> = fingerprints.iter().flatten().collect();
+        let mut sorted: Vec<u64> = Vec::with_capacity(fingerprints.len());
+        for array in fingerprints.downcast_iter() {
+            match array
+                .validity()
+                .filter(|validity| validity.unset_bits() > 0)
+            {
+                Some(_) => sorted.extend(array.iter().flatten()),
+                None => sorted.extend_from_slice(array.values()),
+            }
+        }
         sorted.par_sort_unstable();
         let repeated: HashSet<u64> = sorted
             .windows(2)

@@ -135,20 +135,25 @@ impl Placements {
             first_rows.push(total);
             total += length;
         }
-        let mut rows = Vec::with_capacity(order.len());
+        let order = order.rechunk();
+        let indexes = order.cont_slice()?;
+        // Finding each row's chunk is a search per row: worth both cores on a large load.
+        let rows: Option<Vec<(u32, u32)>> = indexes
+            .par_iter()
+            .map(|&index| {
+                let index = index as usize;
+                let chunk = first_rows
+                    .partition_point(|&first| first <= index)
+                    .checked_sub(1)?;
+                (index < total).then(|| (chunk as u32, (index - first_rows[chunk]) as u32))
+            })
+            .collect();
+        let Some(rows) = rows else {
+            polars_bail!(OutOfBounds: "a row beyond the {total} of the column");
+        };
         let mut last_read = vec![None; chunk_lengths.len()];
-        for (position, &index) in order
-            .downcast_iter()
-            .flat_map(|array| array.values().iter())
-            .enumerate()
-        {
-            let index = index as usize;
-            if index >= total {
-                polars_bail!(OutOfBounds: "row {index} of a column of {total}");
-            }
-            let chunk = first_rows.partition_point(|&first| first <= index) - 1;
-            rows.push((chunk as u32, (index - first_rows[chunk]) as u32));
-            last_read[chunk] = Some(position);
+        for (position, &(chunk, _)) in rows.iter().enumerate() {
+            last_read[chunk as usize] = Some(position);
         }
         let mut spent_after = vec![Vec::new(); rows.len().div_ceil(CHUNK_ROWS)];
         for (chunk, last) in last_read.into_iter().enumerate() {
