@@ -298,7 +298,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
         let context = Context::default();
         let root = Location::default();
         // One event for every record: its resource list and summary keep their memory.
-        let mut event = EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, "");
+        let mut event = blank_event();
         let mut index = 0;
         loop {
             let location = || root.index("Records", index);
@@ -313,7 +313,7 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                         &context,
                         &location,
                         Some(Raw::Text(raw.as_raw_str())),
-                        &mut EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, ""),
+                        &mut blank_event(),
                         self.sink,
                     ),
                     _ => self.sink.skip(&location(), "not a JSON object".into()),
@@ -339,11 +339,22 @@ pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &
     match Obj::<Box<Record>>::deserialize(value) {
         Ok(Obj(Some(record))) => {
             let raw = sink.wants_raw().then_some(Raw::Json(value));
-            let mut event = EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, "");
-            emit(record, context, &|| location.clone(), raw, &mut event, sink);
+            emit(
+                record,
+                context,
+                &|| location.clone(),
+                raw,
+                &mut blank_event(),
+                sink,
+            );
         }
         _ => sink.skip(location, "CloudTrail record is not a JSON object".into()),
     }
+}
+
+/// An event for [`emit`] to map records into: mapping sets every field.
+fn blank_event<'a>() -> EventRecord<'a> {
+    EventRecord::new(0, Source::CloudTrail, EventClass::ApiCall, "")
 }
 
 /// Maps one record into `event` and emits it; `location` is only built when the record is

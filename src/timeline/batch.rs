@@ -258,7 +258,7 @@ pub struct Batch {
     /// Allocated with the first event, so an idle worker's batch costs nothing.
     filling: Option<Chunk>,
     full: Vec<Chunk>,
-    /// The file being read, and whether it follows the one before it in this batch.
+    /// The file being read; `None` before the first.
     current_file: Option<u32>,
     current: FileCounts,
     /// Reused for joining an event's resources.

@@ -206,12 +206,10 @@ impl Timeline {
         // Repeats are rare: find the repeated fingerprints first, then only their rows.
         let mut sorted: Vec<u64> = Vec::with_capacity(fingerprints.len());
         for array in fingerprints.downcast_iter() {
-            match array
-                .validity()
-                .filter(|validity| validity.unset_bits() > 0)
-            {
-                Some(_) => sorted.extend(array.iter().flatten()),
-                None => sorted.extend_from_slice(array.values()),
+            if array.null_count() > 0 {
+                sorted.extend(array.iter().flatten());
+            } else {
+                sorted.extend_from_slice(array.values());
             }
         }
         sorted.par_sort_unstable();
