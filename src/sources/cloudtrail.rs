@@ -13,7 +13,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::Value;
 use sonic_rs::LazyValue;
 
-use super::json::{Arr, Obj, Str};
+use super::json::{Arr, InPlace, Obj, Str};
 use super::{Context, EventSink, Location, Raw};
 use crate::event::{EventClass, EventRecord, Outcome, Source, text};
 use crate::time;
@@ -42,9 +42,9 @@ pub struct Record<'a> {
     #[serde(borrow, rename = "errorCode", alias = "errorcode")]
     error_code: Str<'a>,
     #[serde(borrow, rename = "userIdentity", alias = "useridentity")]
-    user_identity: Obj<Box<UserIdentity<'a>>>,
+    user_identity: Obj<UserIdentity<'a>>,
     #[serde(borrow, rename = "requestParameters", alias = "requestparameters")]
-    request: Obj<Box<Parameters<'a>>>,
+    request: Obj<Parameters<'a>>,
     #[serde(borrow, rename = "responseElements", alias = "responseelements")]
     response: Obj<Response<'a>>,
     #[serde(borrow, rename = "additionalEventData", alias = "additionaleventdata")]
@@ -297,7 +297,9 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let context = Context::default();
         let root = Location::default();
-        // One event for every record: its resource list and summary keep their memory.
+        // One projection and one event for every record: they are overwritten in place, and
+        // their lists and summary keep their memory.
+        let mut record = Obj::<Record>::default();
         let mut event = blank_event();
         let mut index = 0;
         loop {
@@ -307,9 +309,9 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                     break;
                 };
                 // Rare (re-reading originals): the record borrows from `raw`, not the file.
-                match sonic_rs::from_str::<Obj<Box<Record>>>(raw.as_raw_str()) {
-                    Ok(Obj(Some(record))) => emit(
-                        record,
+                match sonic_rs::from_str::<Obj<Record>>(raw.as_raw_str()) {
+                    Ok(Obj(Some(mut record))) => emit(
+                        &mut record,
                         &context,
                         &location,
                         Some(Raw::Text(raw.as_raw_str())),
@@ -319,10 +321,10 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
                     _ => self.sink.skip(&location(), "not a JSON object".into()),
                 }
             } else {
-                let Some(record) = seq.next_element::<Obj<Box<Record>>>()? else {
+                if seq.next_element_seed(InPlace(&mut record))?.is_none() {
                     break;
-                };
-                match record.0 {
+                }
+                match &mut record.0 {
                     Some(record) => emit(record, &context, &location, None, &mut event, self.sink),
                     None => self.sink.skip(&location(), "not a JSON object".into()),
                 }
@@ -336,11 +338,11 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
 
 /// One CloudTrail record held as a JSON value (JSON lines, envelopes).
 pub fn from_value(value: &Value, context: &Context, location: &Location, sink: &mut dyn EventSink) {
-    match Obj::<Box<Record>>::deserialize(value) {
-        Ok(Obj(Some(record))) => {
+    match Obj::<Record>::deserialize(value) {
+        Ok(Obj(Some(mut record))) => {
             let raw = sink.wants_raw().then_some(Raw::Json(value));
             emit(
-                record,
+                &mut record,
                 context,
                 &|| location.clone(),
                 raw,
@@ -360,7 +362,7 @@ fn blank_event<'a>() -> EventRecord<'a> {
 /// Maps one record into `event` and emits it; `location` is only built when the record is
 /// skipped.
 fn emit<'a>(
-    record: Box<Record<'a>>,
+    record: &mut Record<'a>,
     context: &Context<'a>,
     location: &dyn Fn() -> Location,
     raw: Option<Raw<'_>>,
@@ -373,13 +375,13 @@ fn emit<'a>(
     }
 }
 
-/// Records are boxed: the projection is large, and moving it by value costs more than one allocation.
+/// Takes what it maps out of `record`: the projection is large and refilled in place for the
+/// next record, so it is never moved.
 fn to_event<'a>(
-    record: Box<Record<'a>>,
+    record: &mut Record<'a>,
     context: &Context<'a>,
     event: &mut EventRecord<'a>,
 ) -> Result<(), String> {
-    let record = *record;
     let time = record
         .event_time
         .get()
@@ -393,9 +395,9 @@ fn to_event<'a>(
             ),
             None => "CloudTrail record without eventTime".to_owned(),
         })?;
-    let insight = record.insight.0;
+    let insight = record.insight.0.as_ref();
     let is_insight = insight.is_some() || record.event_type.get() == Some("AwsCloudTrailInsight");
-    let action = match &insight {
+    let action = match insight {
         Some(details) => details.event_name.0.clone(),
         None => record.event_name.0.clone(),
     }
@@ -407,7 +409,7 @@ fn to_event<'a>(
     };
     event.reset(time, Source::CloudTrail, class, action);
 
-    let response = record.response.0;
+    let response = record.response.0.as_mut();
     let login_failed = response.as_ref().and_then(|r| r.console_login.get()) == Some("Failure");
     event.error_code = record.error_code.take();
     event.bytes = record
@@ -429,13 +431,13 @@ fn to_event<'a>(
         event.error_code = Some(Cow::Borrowed("Failed authentication"));
     }
 
-    if let Some(identity) = record.user_identity.0 {
-        let identity = *identity;
+    if let Some(identity) = &mut record.user_identity.0 {
         let is_role_session = identity.kind.get() == Some("AssumedRole");
         let issuer = identity
             .session
             .0
-            .and_then(|s| s.issuer.0)
+            .as_mut()
+            .and_then(|s| s.issuer.0.as_mut())
             .and_then(|i| i.arn.take());
         event.role = issuer.filter(|_| is_role_session);
         event.access_key = identity.access_key_id.take();
@@ -457,18 +459,18 @@ fn to_event<'a>(
     event.user_agent = text(record.user_agent.take());
     event.id = record.event_id.take();
 
-    for resource in record.resources.0.into_iter().filter_map(|r| r.0) {
+    for resource in record.resources.0.iter_mut().filter_map(|r| r.0.as_mut()) {
         if let Some(arn) = resource.arn.take() {
             event.add_resource(arn);
         }
     }
-    if let Some(request) = record.request.0 {
+    if let Some(request) = &mut record.request.0 {
         add_request_resources(event, request);
     }
     // A credential the call issued is what it created: pivots and credential chains find the
     // issuing call through it.
     if let Some(response) = response {
-        for issued in [response.credentials.0, response.access_key.0]
+        for issued in [&mut response.credentials.0, &mut response.access_key.0]
             .into_iter()
             .flatten()
         {
@@ -482,15 +484,15 @@ fn to_event<'a>(
     let source = record
         .event_source
         .get()
-        .or(insight.as_ref().and_then(|i| i.event_source.get()));
+        .or(insight.and_then(|i| i.event_source.get()));
     let service = source.map(|s| s.strip_suffix(".amazonaws.com").unwrap_or(s));
     let mut line = std::mem::take(&mut event.summary);
-    write_summary(&mut line, event, service, insight.as_ref());
+    write_summary(&mut line, event, service, insight);
     event.summary = line;
     Ok(())
 }
 
-fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: Box<Parameters<'a>>) {
+fn add_request_resources<'a>(event: &mut EventRecord<'a>, request: &mut Parameters<'a>) {
     let bucket = request.bucket_name.take();
     if let (Some(bucket), Some(key)) = (&bucket, request.key.get()) {
         // As S3 names objects, so the ARN and the bare `bucket/key` both find it. Data events
@@ -565,7 +567,7 @@ fn write_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::testing::parse;
+    use crate::sources::testing::{parse, parse_without_raw};
 
     const ASSUME_ROLE: &str = r#"{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAX:alice","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/alice","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE1","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/Deploy"}}},"eventTime":"2022-01-03T19:03:01Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.0","requestParameters":{"bucketName":"orders","key":"2022/a.csv"},"errorCode":"AccessDenied","eventID":"e1","readOnly":"true","recipientAccountId":"111122223333","resources":[{"ARN":"arn:aws:s3:::orders/2022/a.csv","type":"AWS::S3::Object"}]},{"eventTime":"2022-01-03T19:04:01Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","userIdentity":{"type":"IAMUser","userName":"bob"},"responseElements":{"ConsoleLogin":"Failure"}}]}"#;
 
@@ -614,7 +616,7 @@ mod tests {
         );
         assert_eq!(sink.raws[0]["requestParameters"]["key"], "2022/a.csv");
 
-        // The second record is mapped into the first one's memory, and keeps nothing of it.
+        // The second record keeps nothing of the first.
         let login = &sink.events[1];
         assert_eq!(login.outcome, Outcome::Failure);
         assert_eq!(login.actor.as_deref(), Some("bob"));
@@ -622,6 +624,23 @@ mod tests {
         assert_eq!(login.access_key, None);
         assert!(login.resources.is_empty());
         assert_eq!(login.summary, "signin:ConsoleLogin → Failed authentication");
+    }
+
+    /// Without originals (as a load reads), one projection and one event are refilled for every
+    /// record; each record must still map as if it were alone, as it does when re-read.
+    #[test]
+    fn records_map_alike_when_their_projection_is_refilled() {
+        let odd = r#"{"eventTime":"2022-01-03T19:05:01Z","eventName":7,"userIdentity":"nobody","resources":{"x":1},"requestParameters":null,"responseElements":[1]}"#;
+        let records = &ASSUME_ROLE["{\"Records\":[".len()..ASSUME_ROLE.len() - "]}".len()];
+        let (first, login) = records.split_at(records.find(r#",{"eventTime""#).unwrap());
+        // The odd record follows one whose identity is only partly mapped (its principalId stays).
+        let file = format!(r#"{{"Records":[{first},{odd}{login},{first}]}}"#);
+        let (_, alone) = parse(file.as_bytes());
+        let (_, refilled) = parse_without_raw(file.as_bytes());
+        assert_eq!(refilled.events.len(), 4);
+        assert_eq!(refilled.events, alone.events);
+        assert_eq!(refilled.events[1].actor, None);
+        assert_eq!(refilled.events[3], alone.events[0]);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 
 use crate::time;
@@ -22,8 +24,9 @@ impl<'a> Str<'a> {
         self.0.as_deref()
     }
 
-    pub fn take(self) -> Option<Cow<'a, str>> {
-        self.0.filter(|value| !value.is_empty())
+    /// The value, unless empty, leaving the field empty.
+    pub fn take(&mut self) -> Option<Cow<'a, str>> {
+        self.0.take().filter(|value| !value.is_empty())
     }
 }
 
@@ -141,6 +144,46 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
 
         deserializer.deserialize_any(ObjVisitor(PhantomData))
     }
+
+    /// Deserializes into the projection already in place, so one kept for record after record
+    /// is overwritten rather than built again.
+    fn deserialize_in_place<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Self,
+    ) -> Result<(), D::Error> {
+        struct Refill<'p, T>(&'p mut T);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Refill<'_, T> {
+            /// Whether the value was an object and filled the projection.
+            type Value = bool;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+                T::deserialize_in_place(de::value::MapAccessDeserializer::new(map), self.0)?;
+                Ok(true)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(false)
+            }
+            ignore_scalars!(bool, false);
+        }
+
+        match &mut place.0 {
+            Some(projection) => {
+                if !deserializer.deserialize_any(Refill(projection))? {
+                    place.0 = None;
+                }
+                Ok(())
+            }
+            None => {
+                *place = Obj::deserialize(deserializer)?;
+                Ok(())
+            }
+        }
+    }
 }
 
 /// An array field whose elements are projected with `T`; anything but an array is empty.
@@ -178,6 +221,47 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Arr<T> {
         }
 
         deserializer.deserialize_any(ArrVisitor(PhantomData))
+    }
+
+    /// Refills the vector in place, keeping its capacity.
+    fn deserialize_in_place<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Self,
+    ) -> Result<(), D::Error> {
+        struct Refill<'p, T>(&'p mut Vec<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Refill<'_, T> {
+            type Value = ();
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                while let Some(item) = seq.next_element()? {
+                    self.0.push(item);
+                }
+                Ok(())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+            ignore_scalars!((), ());
+        }
+
+        place.0.clear();
+        deserializer.deserialize_any(Refill(&mut place.0))
+    }
+}
+
+/// Deserializes into `T` in place: a seed for `next_element_seed` and `next_value_seed`.
+pub struct InPlace<'p, T>(pub &'p mut T);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for InPlace<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        T::deserialize_in_place(deserializer, self.0)
     }
 }
 

@@ -444,11 +444,13 @@ pub(crate) mod testing {
         pub events: Vec<EventRecord<'static>>,
         pub raws: Vec<Value>,
         pub skips: Vec<(String, String)>,
+        /// Asks for no originals, as a load does: sources take their fastest path.
+        pub without_raw: bool,
     }
 
     impl EventSink for Collect {
         fn wants_raw(&self) -> bool {
-            true
+            !self.without_raw
         }
         fn event(&mut self, record: &EventRecord<'_>, raw: Option<Raw<'_>>) {
             self.events.push(owned(record.clone()));
@@ -489,7 +491,21 @@ pub(crate) mod testing {
     }
 
     pub fn parse(bytes: &[u8]) -> (Result<Container, FormatError>, Collect) {
-        let mut sink = Collect::default();
+        parse_into(bytes, Collect::default())
+    }
+
+    /// Parses as a load does, without the originals.
+    pub fn parse_without_raw(bytes: &[u8]) -> (Result<Container, FormatError>, Collect) {
+        parse_into(
+            bytes,
+            Collect {
+                without_raw: true,
+                ..Collect::default()
+            },
+        )
+    }
+
+    fn parse_into(bytes: &[u8], mut sink: Collect) -> (Result<Container, FormatError>, Collect) {
         let result = parse_bytes(bytes, &mut sink);
         (result, sink)
     }
