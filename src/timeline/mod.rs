@@ -387,7 +387,7 @@ impl Timeline {
             Filter::And(terms) => {
                 let mut mask = constant_mask(true, height);
                 for term in terms {
-                    mask = &mask & &self.mask(term)?;
+                    mask = both(&mask, &self.mask(term)?);
                 }
                 mask
             }
@@ -467,6 +467,22 @@ fn cell_at(column: &Column, row: usize) -> AnyValue<'_> {
     match column {
         Column::Scalar(repeated) => repeated.scalar().value().clone(),
         Column::Series(values) => values.get(row).unwrap_or(AnyValue::Null),
+    }
+}
+
+/// The rows both masks keep. Polars' own `&` gives an all-false result a shared zeroed buffer,
+/// which it allocates and zeroes (8 MiB, on one thread) the first time: most filters of a load
+/// match nothing in some term.
+fn both(left: &BooleanChunked, right: &BooleanChunked) -> BooleanChunked {
+    let all = |mask: &BooleanChunked| mask.sum().unwrap_or_default() as usize == mask.len();
+    if all(left) {
+        right.clone()
+    } else if all(right) {
+        left.clone()
+    } else if left.any() && right.any() {
+        left & right
+    } else {
+        constant_mask(false, left.len())
     }
 }
 
@@ -571,6 +587,25 @@ pub(crate) mod tests {
     use crate::event::{EventClass, EventSink, Outcome, Source};
     use crate::time::parse_timestamp;
     use std::borrow::Cow;
+
+    #[test]
+    fn both_masks_keep_the_rows_each_keeps() {
+        let mask = |bits: &[bool]| BooleanChunked::from_slice("mask".into(), bits);
+        let bits = |mask: BooleanChunked| mask.iter().map(Option::unwrap).collect::<Vec<_>>();
+        let some = mask(&[true, false, true, false]);
+        let other = mask(&[true, true, false, false]);
+        assert_eq!(bits(both(&some, &other)), [true, false, false, false]);
+        assert_eq!(
+            bits(both(&constant_mask(true, 4), &some)),
+            bits(some.clone())
+        );
+        assert_eq!(
+            bits(both(&some, &constant_mask(true, 4))),
+            bits(some.clone())
+        );
+        assert_eq!(bits(both(&some, &constant_mask(false, 4))), [false; 4]);
+        assert_eq!(bits(both(&mask(&[false; 4]), &other)), [false; 4]);
+    }
 
     pub fn event(
         time: &str,
